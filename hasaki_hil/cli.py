@@ -1,0 +1,195 @@
+"""The ``hasaki-hil`` command line: parse, call a library function, print.
+
+This is the one place where errors become exit codes: 0 ok, 1 a gate or validation
+FAILED, 2 a user error (bad input, impossible request), 130 interrupted.
+A bug keeps its traceback.
+"""
+
+import argparse
+import json
+import sys
+
+from . import __version__, evaluate, training
+from .errors import GateFailed, UserError
+
+
+def _add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
+
+
+def _header_flag(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--header", dest="header", action="store_true", default=None,
+                   help="the CSV's first line is a header (default: detected)")
+    g.add_argument("--no-header", dest="header", action="store_false", help="the CSV has no header")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hasaki-hil",
+        description="Train, quantize and prove a tiny neural network on a microcontroller before flashing it.",
+    )
+    parser.add_argument("--version", action="version", version=f"hasaki-hil {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a float32 model from a CSV file")
+    p.add_argument("data", help="training CSV: inputs then labels per row")
+    p.add_argument("-o", "--output", required=True, help="model file to write")
+    p.add_argument("--arch", help="layer widths, input first, e.g. 12,8,4,1")
+    p.add_argument("--act", help="activation per layer, e.g. relu,relu,sigmoid (default: relu..., sigmoid)")
+    p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    p.add_argument("--lr", type=float, default=0.005, help="learning rate (default 0.005)")
+    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
+    p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
+    p.add_argument("--batch-size", type=int, default=0, help="0 = automatic from the dataset size")
+    p.add_argument("--seed", type=int, default=42, help="same seed and data give identical weights; -1 = random")
+    p.add_argument("--patience", type=int, default=0, help="early-stopping patience in epochs; 0 = automatic")
+    p.add_argument("--min-delta", type=float, default=1e-5, help="smallest validation-loss drop that counts")
+    p.add_argument("--lr-decay", type=float, default=0.0, help="lr / (1 + decay * epoch)")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout rate on hidden layers")
+    p.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty")
+    p.add_argument("--test-file", help="validate on this CSV instead of a 20%% hold-out")
+    p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
+    p.add_argument("--normalize", choices=["none", "minmax"], default="none",
+                   help="input normalisation the device applies (default none: inputs arrive normalised)")
+    p.add_argument("--name", help="model name (default: the output file's stem)")
+    _header_flag(p)
+    _add_json(p)
+
+    p = sub.add_parser("info", help="show a model file: architecture, hash, training settings")
+    p.add_argument("model")
+    _add_json(p)
+
+    p = sub.add_parser("predict", help="run the float model on input vectors")
+    p.add_argument("model")
+    p.add_argument("--input", action="append", required=True, metavar="V1,V2,...",
+                   help="comma-separated inputs; repeat for several vectors")
+    _add_json(p)
+
+    p = sub.add_parser("validate", help="errors, accuracy and confusion matrix on labelled data")
+    p.add_argument("model")
+    p.add_argument("data")
+    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this (0..1)")
+    p.add_argument("--per-row", metavar="CSV", help="write each row's error and outputs to this CSV")
+    _header_flag(p)
+    _add_json(p)
+
+    p = sub.add_parser("import", help="import a C header exported by Hasaki (float or int8)")
+    p.add_argument("header", help="the .h file")
+    p.add_argument("-o", "--output", required=True, help="model file to write")
+    _add_json(p)
+
+    p = sub.add_parser("demo", help="the main job on the built-in example (models/example)")
+    p.add_argument("--workdir", default="build/demo", help="where to write results (default build/demo)")
+    _add_json(p)
+    return parser
+
+
+def _print_train(r: dict) -> None:
+    acc = "" if r["val_accuracy"] is None else f", validation accuracy {r['val_accuracy'] * 100:.2f}%"
+    print(f"trained {'-'.join(map(str, r['dims']))} ({','.join(r['activations'])}) on "
+          f"{r['rows_train']} rows, validated on {r['rows_validation']} ({r['split']})")
+    print(f"{r['epochs_run']} epochs ({r['stop_reason']}), best epoch {r['best_epoch']}, "
+          f"validation loss {r['val_loss']:.6f}{acc}, {r['elapsed_s']:.1f} s, seed {r['seed']}")
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def _print_info(r: dict) -> None:
+    print(f"{r['model']}: {r['name']}, model format {r['format_version']}")
+    print(f"  sha256       {r['sha256']}")
+    print(f"  architecture {'-'.join(map(str, r['dims']))}  ({', '.join(r['activations'])})")
+    print(f"  parameters   {r['parameters']}")
+    if r["quantized_layers"]:
+        print(f"  int8 layers  {r['quantized_layers']} (imported)")
+    for k, v in r["training"].items():
+        print(f"  {k:<12} {v}")
+
+
+def _print_validate(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['sha256'][:12]}")
+    print(f"  max abs error  {r['max_abs_error']:.6g} (line {r['worst_line']})")
+    print(f"  mean abs error {r['mean_abs_error']:.6g}")
+    print(f"  rmse           {r['rmse']:.6g}")
+    if "accuracy" in r:
+        print(f"  accuracy       {r['accuracy'] * 100:.3f}%  (threshold {r['threshold']})")
+        for m in r["confusion"]:
+            width = max(len(str(v)) for row in m for v in row) + 1
+            print("  confusion (rows: true class, columns: predicted)")
+            print("        " + "".join(f"{j:>{width}}" for j in range(len(m))))
+            for i, row in enumerate(m):
+                print(f"    {i:>3} " + "".join(f"{v:>{width}}" for v in row))
+        if "fn" in r:
+            print(f"  TP {r['tp']}  TN {r['tn']}  FP {r['fp']}  FN {r['fn']}")
+    if "per_row" in r:
+        print(f"  per-row errors written to {r['per_row']}")
+    if "passed" in r:
+        print(f"Result: {'PASSED' if r['passed'] else 'FAILED'} (accuracy >= {r['min_accuracy']})")
+
+
+def _print_predict(r: dict) -> None:
+    for k, out in enumerate(r["outputs"]):
+        decision = f"  -> class {r['decisions'][k]}" if "decisions" in r else ""
+        print(" ".join(f"{v:.7g}" for v in out) + decision)
+
+
+def _print_import(r: dict) -> None:
+    print(f"imported {r['header']} ({r['quantization']}, {'-'.join(map(str, r['dims']))}, "
+          f"{','.join(r['activations'])})")
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def _print_demo(r: dict) -> None:
+    _print_train(r["train"])
+    _print_validate(r["validate"])
+    print(f"results in {r['workdir']}")
+
+
+def _run(args) -> tuple[dict, callable]:
+    if args.command == "train":
+        config = {k: getattr(args, k) for k in (
+            "optimizer", "lr", "momentum", "epochs", "batch_size", "patience",
+            "min_delta", "lr_decay", "dropout", "l2")}
+        r = training.train_file(
+            args.data, args.output, arch=args.arch, act=args.act, config=config, seed=args.seed,
+            test_file=args.test_file, header=args.header, resume=args.resume,
+            normalize=args.normalize, name=args.name, show_progress=not args.json)
+        return r, _print_train
+    if args.command == "info":
+        return evaluate.info(args.model), _print_info
+    if args.command == "predict":
+        return evaluate.predict(args.model, args.input), _print_predict
+    if args.command == "validate":
+        r = evaluate.validate(args.model, args.data, header=args.header, threshold=args.threshold,
+                              per_row=args.per_row, min_accuracy=args.min_accuracy)
+        return r, _print_validate
+    if args.command == "import":
+        from . import hasaki_header
+        return hasaki_header.import_file(args.header, args.output), _print_import
+    if args.command == "demo":
+        from . import demo
+        return demo.run(args.workdir, show_progress=not args.json), _print_demo
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result, show = _run(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        if e.hint:
+            print(f"hint: {e.hint}", file=sys.stderr)
+        return e.exit_code
+    except GateFailed as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return e.exit_code
+    if args.json:
+        print(json.dumps(result))
+    else:
+        show(result)
+    return 1 if result.get("passed") is False else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
