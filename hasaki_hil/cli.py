@@ -19,8 +19,13 @@ def _add_json(p: argparse.ArgumentParser) -> None:
 
 def _header_flag(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--header", dest="header", action="store_true", default=None,
-                   help="the CSV's first line is a header (default: detected)")
+    g.add_argument(
+        "--header",
+        dest="header",
+        action="store_true",
+        default=None,
+        help="the CSV's first line is a header (default: detected)",
+    )
     g.add_argument("--no-header", dest="header", action="store_false", help="the CSV has no header")
 
 
@@ -50,8 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty")
     p.add_argument("--test-file", help="validate on this CSV instead of a 20%% hold-out")
     p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
-    p.add_argument("--normalize", choices=["none", "minmax"], default="none",
-                   help="input normalisation the device applies (default none: inputs arrive normalised)")
+    p.add_argument(
+        "--normalize",
+        choices=["none", "minmax"],
+        default="none",
+        help="input normalisation the device applies (default none: inputs arrive normalised)",
+    )
     p.add_argument("--name", help="model name (default: the output file's stem)")
     _header_flag(p)
     _add_json(p)
@@ -62,8 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="run the float model on input vectors")
     p.add_argument("model")
-    p.add_argument("--input", action="append", required=True, metavar="V1,V2,...",
-                   help="comma-separated inputs; repeat for several vectors")
+    p.add_argument(
+        "--input",
+        action="append",
+        required=True,
+        metavar="V1,V2,...",
+        help="comma-separated inputs; repeat for several vectors",
+    )
     _add_json(p)
 
     p = sub.add_parser("validate", help="errors, accuracy and confusion matrix on labelled data")
@@ -88,10 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _print_train(r: dict) -> None:
     acc = "" if r["val_accuracy"] is None else f", validation accuracy {r['val_accuracy'] * 100:.2f}%"
-    print(f"trained {'-'.join(map(str, r['dims']))} ({','.join(r['activations'])}) on "
-          f"{r['rows_train']} rows, validated on {r['rows_validation']} ({r['split']})")
-    print(f"{r['epochs_run']} epochs ({r['stop_reason']}), best epoch {r['best_epoch']}, "
-          f"validation loss {r['val_loss']:.6f}{acc}, {r['elapsed_s']:.1f} s, seed {r['seed']}")
+    print(
+        f"trained {'-'.join(map(str, r['dims']))} ({','.join(r['activations'])}) on "
+        f"{r['rows_train']} rows, validated on {r['rows_validation']} ({r['split']})"
+    )
+    print(
+        f"{r['epochs_run']} epochs ({r['stop_reason']}), best epoch {r['best_epoch']}, "
+        f"validation loss {r['val_loss']:.6f}{acc}, {r['elapsed_s']:.1f} s, seed {r['seed']}"
+    )
     print(f"wrote {r['model']}  sha256 {r['sha256']}")
 
 
@@ -134,8 +152,9 @@ def _print_predict(r: dict) -> None:
 
 
 def _print_import(r: dict) -> None:
-    print(f"imported {r['header']} ({r['quantization']}, {'-'.join(map(str, r['dims']))}, "
-          f"{','.join(r['activations'])})")
+    print(
+        f"imported {r['header']} ({r['quantization']}, {'-'.join(map(str, r['dims']))}, {','.join(r['activations'])})"
+    )
     print(f"wrote {r['model']}  sha256 {r['sha256']}")
 
 
@@ -147,27 +166,57 @@ def _print_demo(r: dict) -> None:
 
 def _run(args) -> tuple[dict, callable]:
     if args.command == "train":
-        config = {k: getattr(args, k) for k in (
-            "optimizer", "lr", "momentum", "epochs", "batch_size", "patience",
-            "min_delta", "lr_decay", "dropout", "l2")}
+        config = {
+            k: getattr(args, k)
+            for k in (
+                "optimizer",
+                "lr",
+                "momentum",
+                "epochs",
+                "batch_size",
+                "patience",
+                "min_delta",
+                "lr_decay",
+                "dropout",
+                "l2",
+            )
+        }
         r = training.train_file(
-            args.data, args.output, arch=args.arch, act=args.act, config=config, seed=args.seed,
-            test_file=args.test_file, header=args.header, resume=args.resume,
-            normalize=args.normalize, name=args.name, show_progress=not args.json)
+            args.data,
+            args.output,
+            arch=args.arch,
+            act=args.act,
+            config=config,
+            seed=args.seed,
+            test_file=args.test_file,
+            header=args.header,
+            resume=args.resume,
+            normalize=args.normalize,
+            name=args.name,
+            show_progress=not args.json,
+        )
         return r, _print_train
     if args.command == "info":
         return evaluate.info(args.model), _print_info
     if args.command == "predict":
         return evaluate.predict(args.model, args.input), _print_predict
     if args.command == "validate":
-        r = evaluate.validate(args.model, args.data, header=args.header, threshold=args.threshold,
-                              per_row=args.per_row, min_accuracy=args.min_accuracy)
+        r = evaluate.validate(
+            args.model,
+            args.data,
+            header=args.header,
+            threshold=args.threshold,
+            per_row=args.per_row,
+            min_accuracy=args.min_accuracy,
+        )
         return r, _print_validate
     if args.command == "import":
         from . import hasaki_header
+
         return hasaki_header.import_file(args.header, args.output), _print_import
     if args.command == "demo":
         from . import demo
+
         return demo.run(args.workdir, show_progress=not args.json), _print_demo
     raise AssertionError(args.command)
 

@@ -55,9 +55,7 @@ def load_csv(
     if output_activation is not None and output_activation not in OUTPUT_RANGE:
         raise ValueError(f"unknown activation {output_activation!r}")
     where = str(path)
-    numbered = [
-        (n, line) for n, line in enumerate(_read_text(where).split("\n"), 1) if line.strip()
-    ]
+    numbered = [(n, line) for n, line in enumerate(_read_text(where).split("\n"), 1) if line.strip()]
     columns = _header(where, numbered, header)
     data = numbered[1:] if columns is not None else numbered
     if not data:
@@ -203,8 +201,7 @@ def _check_columns(t: _Table, header_line, n_inputs, n_outputs, multiclass, requ
     for lineno, row in zip(t.lines, t.rows, strict=True):
         if len(row) != n_cols:
             raise UserError(
-                f"{where}:{lineno}: {len(row)} columns, but the first data row "
-                f"(line {first}) has {n_cols}",
+                f"{where}:{lineno}: {len(row)} columns, but the first data row (line {first}) has {n_cols}",
                 "every row must have the same number of columns",
             )
 
@@ -254,8 +251,7 @@ def _check_range(t: _Table, Y: np.ndarray, n_inputs: int, activation: str) -> No
         raise t.error(
             r,
             n_inputs + c,
-            f"label {t.show(r, n_inputs + c)} is outside the {activation} output range: "
-            f"must be {must}",
+            f"label {t.show(r, n_inputs + c)} is outside the {activation} output range: must be {must}",
             f"a {activation} output can only produce values {must}: rescale the labels, "
             "or choose an output activation whose range covers them",
         )

@@ -23,10 +23,14 @@ def run(workdir, example_dir=EXAMPLE_DIR, show_progress: bool = True) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     model_path = workdir / f"{spec['name']}.model"
     trained = training.train_file(
-        example_dir / spec["train"], model_path, arch=spec["arch"], act=spec["act"],
-        config={"epochs": spec["epochs"]}, seed=spec["seed"], name=spec["name"],
+        example_dir / spec["train"],
+        model_path,
+        arch=spec["arch"],
+        act=spec["act"],
+        config={"epochs": spec["epochs"]},
+        seed=spec["seed"],
+        name=spec["name"],
         show_progress=show_progress,
     )
     validated = evaluate.validate(model_path, example_dir / spec["test"], min_accuracy=spec["min_accuracy"])
-    return {"workdir": str(workdir), "train": trained, "validate": validated,
-            "passed": validated["passed"]}
+    return {"workdir": str(workdir), "train": trained, "validate": validated, "passed": validated["passed"]}

@@ -35,8 +35,14 @@ def predict(model_path, inputs: list[str]) -> dict:
     return result
 
 
-def validate(model_path, data_path, header: bool | None = None, threshold: float = 0.5,
-             per_row=None, min_accuracy: float | None = None) -> dict:
+def validate(
+    model_path,
+    data_path,
+    header: bool | None = None,
+    threshold: float = 0.5,
+    per_row=None,
+    min_accuracy: float | None = None,
+) -> dict:
     """Aggregate and per-row errors of the model on labelled data; ``passed`` if the
     accuracy reaches ``min_accuracy`` (when given)."""
     if not 0.0 <= threshold <= 1.0 or (min_accuracy is not None and not 0.0 <= min_accuracy <= 1.0):
@@ -46,8 +52,7 @@ def validate(model_path, data_path, header: bool | None = None, threshold: float
     out = forward_predict(model, ds.X)
     errors = metrics.error_summary(out, ds.Y)
     errors["worst_line"] = int(ds.lines[errors["worst_row"]])
-    result = {"model": str(model_path), "sha256": model.sha256, "data": str(data_path),
-              "rows": ds.n_rows, **errors}
+    result = {"model": str(model_path), "sha256": model.sha256, "data": str(data_path), "rows": ds.n_rows, **errors}
     if model.is_classifier:
         result.update(metrics.classification(model.output_activation, out, ds.Y, threshold))
     if min_accuracy is not None:
@@ -58,8 +63,12 @@ def validate(model_path, data_path, header: bool | None = None, threshold: float
         result["passed"] = acc >= min_accuracy
     if per_row:
         rows = metrics.row_errors(out, ds.Y)
-        head = "line,error," + ",".join(f"out{j}" for j in range(out.shape[1])) + "," + \
-            ",".join(f"label{j}" for j in range(ds.Y.shape[1]))
+        head = (
+            "line,error,"
+            + ",".join(f"out{j}" for j in range(out.shape[1]))
+            + ","
+            + ",".join(f"label{j}" for j in range(ds.Y.shape[1]))
+        )
         lines = [head] + [
             f"{ln},{e:.9g}," + ",".join(f"{v:.9g}" for v in o) + "," + ",".join(f"{v:.9g}" for v in y)
             for ln, e, o, y in zip(ds.lines, rows, out, ds.Y)

@@ -120,8 +120,7 @@ def load(path) -> Model:
         raise UserError(f"{path}: model file has no valid format version")
     if version > VERSION:
         raise UserError(
-            f"{path} was written by a newer hasaki-hil (model format {version}; "
-            f"this version reads up to {VERSION})",
+            f"{path} was written by a newer hasaki-hil (model format {version}; this version reads up to {VERSION})",
             hint="upgrade hasaki-hil",
         )
     try:

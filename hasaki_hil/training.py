@@ -73,9 +73,7 @@ def _file_sha256(path) -> str:
 
 
 def _to_model(params, acts, norm: dict, name: str, training: dict) -> Model:
-    layers = tuple(
-        Layer(W.astype(np.float32), b.astype(np.float32), act) for (W, b), act in zip(params, acts)
-    )
+    layers = tuple(Layer(W.astype(np.float32), b.astype(np.float32), act) for (W, b), act in zip(params, acts))
     return Model(layers=layers, name=name, training=training, **norm)
 
 

@@ -14,8 +14,21 @@ from .conftest import EXAMPLE
 
 def test_train_info_predict_validate_json(tmp_path, cli):
     out = tmp_path / "ex.model"
-    code, stdout, err = cli("train", EXAMPLE / "train.csv", "--arch", "12,8,4,1", "--act",
-                            "relu,relu,sigmoid", "--epochs", "30", "--seed", "3", "-o", out, "--json")
+    code, stdout, err = cli(
+        "train",
+        EXAMPLE / "train.csv",
+        "--arch",
+        "12,8,4,1",
+        "--act",
+        "relu,relu,sigmoid",
+        "--epochs",
+        "30",
+        "--seed",
+        "3",
+        "-o",
+        out,
+        "--json",
+    )
     assert code == 0 and err == ""
     r = json.loads(stdout)
     assert r["sha256"] == modelfile.load(out).sha256 and r["epochs_run"] <= 30
@@ -46,8 +59,19 @@ def test_train_info_predict_validate_json(tmp_path, cli):
 def test_same_seed_same_hash_other_seed_differs(tmp_path, cli):
     shas = []
     for i, seed in enumerate((11, 11, 12)):
-        code, stdout, _ = cli("train", EXAMPLE / "train.csv", "--arch", "12,4,1", "--epochs", "5",
-                              "--seed", seed, "-o", tmp_path / f"m{i}.model", "--json")
+        code, stdout, _ = cli(
+            "train",
+            EXAMPLE / "train.csv",
+            "--arch",
+            "12,4,1",
+            "--epochs",
+            "5",
+            "--seed",
+            seed,
+            "-o",
+            tmp_path / f"m{i}.model",
+            "--json",
+        )
         assert code == 0
         shas.append(json.loads(stdout)["sha256"])
     assert shas[0] == shas[1] != shas[2]
@@ -56,21 +80,24 @@ def test_same_seed_same_hash_other_seed_differs(tmp_path, cli):
 def test_resume_continues_from_a_model(tmp_path, cli):
     first = tmp_path / "a.model"
     cli("train", EXAMPLE / "train.csv", "--arch", "12,4,1", "--epochs", "3", "-o", first, "--json")
-    code, stdout, _ = cli("train", EXAMPLE / "train.csv", "--resume", first, "--epochs", "3",
-                          "-o", tmp_path / "b.model", "--json")
+    code, stdout, _ = cli(
+        "train", EXAMPLE / "train.csv", "--resume", first, "--epochs", "3", "-o", tmp_path / "b.model", "--json"
+    )
     assert code == 0
     resumed = modelfile.load(tmp_path / "b.model")
     assert resumed.training["resumed_from"] == modelfile.load(first).sha256
-    code, _, err = cli("train", EXAMPLE / "train.csv", "--resume", first, "--arch", "12,8,1",
-                       "-o", tmp_path / "c.model")
+    code, _, err = cli(
+        "train", EXAMPLE / "train.csv", "--resume", first, "--arch", "12,8,1", "-o", tmp_path / "c.model"
+    )
     assert code == 2 and "differs from the resumed model" in err
 
 
 def test_tiny_dataset_trains_and_validates_on_all_rows(tmp_path, cli):
     rows = (EXAMPLE / "train.csv").read_text().splitlines()[:6]
     (tmp_path / "tiny.csv").write_text("\n".join(rows) + "\n")
-    code, stdout, _ = cli("train", tmp_path / "tiny.csv", "--arch", "12,3,1", "--epochs", "2",
-                          "-o", tmp_path / "t.model", "--json")
+    code, stdout, _ = cli(
+        "train", tmp_path / "tiny.csv", "--arch", "12,3,1", "--epochs", "2", "-o", tmp_path / "t.model", "--json"
+    )
     r = json.loads(stdout)
     assert code == 0 and r["rows_train"] == r["rows_validation"] == 6
 
@@ -106,9 +133,26 @@ def test_ctrl_c_keeps_the_best_so_far_model(tmp_path):
     out = tmp_path / "long.model"
     side = tmp_path / "long.model.partial"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hasaki_hil.cli", "train", str(EXAMPLE / "train.csv"), "--arch", "12,8,4,1",
-         "--epochs", "100000", "--patience", "100000", "--min-delta", "0", "-o", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "hasaki_hil.cli",
+            "train",
+            str(EXAMPLE / "train.csv"),
+            "--arch",
+            "12,8,4,1",
+            "--epochs",
+            "100000",
+            "--patience",
+            "100000",
+            "--min-delta",
+            "0",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:

@@ -250,9 +250,7 @@ def test_class_index_only_with_softmax(tmp_path):
     assert "found 3" in str(error(p, 2, 3, "sigmoid"))
 
 
-@pytest.mark.parametrize(
-    "index, what", [("1.5", "not an integer"), ("3", "out of range"), ("-1", "out of range")]
-)
+@pytest.mark.parametrize("index, what", [("1.5", "not an integer"), ("3", "out of range"), ("-1", "out of range")])
 def test_bad_class_index(tmp_path, index, what):
     p = write(tmp_path, f"0.1,0.2,1\n0.1,0.2,{index}\n")
     e = error(p, 2, 3, "softmax")
