@@ -322,6 +322,12 @@ def model_file(tmp_path):
         ("1,2\n", "2 inputs + 1 output = 3 columns expected, found 2"),
         ("1,2,1\n3,4,1.5\n", ":2:3: label '1.5' is outside the sigmoid output range"),
         ("1,2,1\n3,nan,1\n", ":2:2: 'nan' reads as nan, not a finite number"),
+        ("1,2,1\n3,inf,1\n", ":2:2: 'inf' reads as inf"),
+        ("1,2,1\n3,4\n", ":2: 2 columns, but the first data row (line 1) has 3"),
+        ("1,2,1\n3,abc,1\n", ":2:2: 'abc' is not a number"),
+        ("1,2,1\n3,,1\n", ":2:2: empty cell"),
+        ("", "no data rows"),
+        ("\n\n", "no data rows"),
     ],
 )
 def test_cli_validate_reports_data_errors(tmp_path, capsys, model_file, text, expected):
