@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import __version__, evaluate, training
+from . import __version__, evaluate, gate, quantize_cmd, training
 from .errors import GateFailed, UserError
 
 
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="input normalisation the device applies (default none: inputs arrive normalised)",
     )
     p.add_argument("--name", help="model name (default: the output file's stem)")
+    p.add_argument(
+        "--qat",
+        choices=["int8", "int8-wo"],
+        help="quantisation-aware training for this scheme (usually with --resume to fine-tune)",
+    )
     _header_flag(p)
     _add_json(p)
 
@@ -92,6 +97,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a C header exported by Hasaki (float or int8)")
     p.add_argument("header", help="the .h file")
     p.add_argument("-o", "--output", required=True, help="model file to write")
+    _add_json(p)
+
+    p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, mixed) from a model")
+    p.add_argument("model")
+    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "mixed"])
+    p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
+    p.add_argument("--calib", metavar="CSV", help="calibration inputs (needed by int8 layers and --equalize)")
+    p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
+    p.add_argument("-o", "--output", required=True, help="variant file to write")
+    _header_flag(p)
+    _add_json(p)
+
+    p = sub.add_parser("quantize-test", help="gate a quantisation scheme against the float model")
+    p.add_argument("model")
+    p.add_argument("data", help="labelled CSV to test on")
+    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "mixed", "auto"])
+    p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
+    p.add_argument("--calib", metavar="CSV", help="calibration inputs (default: the test data)")
+    p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
+    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument("--max-flip-rate", type=float, default=0.001, help="share of decisions that may flip (0.001)")
+    p.add_argument("--max-accuracy-drop", type=float, default=0.005, help="accuracy loss allowed (0.005)")
+    p.add_argument("--max-new-fn", type=int, help="extra false negatives allowed per class (off; 0 for safety)")
+    p.add_argument("--max-new-fp", type=int, help="extra false positives allowed per class (off)")
+    p.add_argument("--max-abs-error", type=float, help="largest output error allowed (off)")
+    p.add_argument("--max-l2r", type=float, help="relative L2 error allowed (off; 0.05 for regressors)")
+    p.add_argument("--reference", metavar="MODEL", help="float model to compare with (default: MODEL itself)")
+    p.add_argument("-o", "--output", help="write the tested (for auto: the chosen) variant here")
+    _header_flag(p)
     _add_json(p)
 
     p = sub.add_parser("demo", help="the main job on the built-in example (models/example)")
@@ -158,6 +192,47 @@ def _print_import(r: dict) -> None:
     print(f"wrote {r['model']}  sha256 {r['sha256']}")
 
 
+def _print_quantize(r: dict) -> None:
+    eq = ", equalised" if r["equalized"] else ""
+    print(
+        f"{r['scheme']} variant ({','.join(r['layers'])}{eq}): {r['param_bytes']} parameter bytes "
+        f"(float: {r['float_param_bytes']})"
+    )
+    print(f"wrote {r['variant']}  sha256 {r['sha256']}  (model {r['parent_sha256'][:12]})")
+
+
+def _print_quantize_test(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['model_sha256'][:12]}, calibration: {r['calibration']}")
+    if "candidate" in r:
+        c = r["candidate"]
+        eq = ", equalised" if c["equalized"] else ""
+        print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
+        print(f"  {'metric':<18}{'float':>14}{'quantized':>14}")
+        for name, f, q in quantize_cmd.side_by_side(r):
+            print(f"  {name:<18}{f:>14}{q:>14}")
+    for row in r.get("per_layer", []):
+        flips = "" if row["flips"] is None else f"{row['flips']:>6} flips  "
+        print(
+            f"  layer {row['layer']} alone as {row['kind']:<8}{flips}l2r {row['l2r']:.4g}  "
+            f"max abs error {row['max_abs_error']:.4g}"
+        )
+    if "responsible_layer" in r and not r["passed"]:
+        print(f"  most damage: layer {r['responsible_layer']}")
+    if "auto" in r:
+        a = r["auto"]
+        print(f"auto: {a['passing']} of {a['tried']} candidates pass")
+        for u in a["uniform"]:
+            v = u["variant"]
+            eq = " equalised" if v.get("equalized") else ""
+            print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
+    print("thresholds: " + ", ".join(f"{k}={v}" for k, v in r["thresholds"].items() if v is not None))
+    for reason in r["reasons"]:
+        print(f"  {reason}")
+    if "variant_file" in r:
+        print(f"wrote {r['variant_file']}")
+    print(f"Result: {'PASSED' if r['passed'] else 'FAILED'}")
+
+
 def _print_demo(r: dict) -> None:
     _print_train(r["train"])
     _print_validate(r["validate"])
@@ -192,6 +267,7 @@ def _run(args) -> tuple[dict, callable]:
             header=args.header,
             resume=args.resume,
             normalize=args.normalize,
+            qat=args.qat,
             name=args.name,
             show_progress=not args.json,
         )
@@ -214,6 +290,40 @@ def _run(args) -> tuple[dict, callable]:
         from . import hasaki_header
 
         return hasaki_header.import_file(args.header, args.output), _print_import
+    if args.command == "quantize":
+        r = quantize_cmd.quantize(
+            args.model,
+            args.scheme,
+            args.output,
+            calib=args.calib,
+            layers=args.layers,
+            equalize=args.equalize,
+            header=args.header,
+        )
+        return r, _print_quantize
+    if args.command == "quantize-test":
+        t = gate.Thresholds(
+            max_flip_rate=args.max_flip_rate,
+            max_accuracy_drop=args.max_accuracy_drop,
+            max_new_fn=args.max_new_fn,
+            max_new_fp=args.max_new_fp,
+            max_abs_error=args.max_abs_error,
+            max_l2r=args.max_l2r,
+        )
+        r = quantize_cmd.quantize_test(
+            args.model,
+            args.data,
+            args.scheme,
+            calib=args.calib,
+            layers=args.layers,
+            equalize=args.equalize,
+            thresholds=t,
+            threshold=args.threshold,
+            header=args.header,
+            out=args.output,
+            reference=args.reference,
+        )
+        return r, _print_quantize_test
     if args.command == "demo":
         from . import demo
 

@@ -57,3 +57,90 @@ def classification(output_activation: str, out: np.ndarray, Y: np.ndarray, thres
         (tn, fp), (fn, tp) = matrices[0].tolist()
         result.update(tp=tp, tn=tn, fp=fp, fn=fn)
     return result
+
+
+def _fn_fp(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[list[int], list[int]]:
+    """Per class: false negatives (class missed) and false positives (class wrongly given).
+
+    For a single binary output only class 1 (the positive class) is reported.
+    """
+    if pred.ndim == 2:  # independent sigmoid outputs: one binary problem each
+        fn = [int(np.sum(truth[:, j] & ~pred[:, j])) for j in range(pred.shape[1])]
+        fp = [int(np.sum(~truth[:, j] & pred[:, j])) for j in range(pred.shape[1])]
+        return fn, fp
+    classes = [1] if n_classes == 1 else range(n_classes)
+    fn = [int(np.sum((truth == c) & (pred != c))) for c in classes]
+    fp = [int(np.sum((truth != c) & (pred == c))) for c in classes]
+    return fn, fp
+
+
+def compare(
+    candidate: np.ndarray,
+    reference: np.ndarray,
+    output_activation: str,
+    labels: np.ndarray | None = None,
+    threshold: float = 0.5,
+) -> dict:
+    """Every metric the gate and the reports use, of ``candidate`` against the float ``reference``.
+
+    - max_abs_error, mean_abs_error, rmse: over all outputs.
+    - l2r: ||candidate - reference|| / ||reference|| (relative L2, over all outputs).
+    - cosine: cosine similarity of the flattened outputs.
+    - nse: Nash-Sutcliffe efficiency, 1 - sum((c - r)^2) / sum((r - mean r)^2); 1 is perfect.
+    - worst: the row with the largest absolute error, with both output vectors.
+    Classifiers (sigmoid or softmax output) also get:
+    - flips: rows whose decision differs from the reference's (count and rate);
+      agreement = 1 - flip rate.
+    - with labels: accuracy of both, and per class the false negatives and false positives
+      of both and their change (candidate minus reference; positive = worse).
+    """
+    c = np.asarray(candidate, np.float64)
+    r = np.asarray(reference, np.float64)
+    diff = c - r
+    per_row = np.max(np.abs(diff), axis=1)
+    worst = int(np.argmax(per_row))
+    norm_r = float(np.linalg.norm(r))
+    denom = float(np.linalg.norm(c) * norm_r)
+    var = float(np.sum((r - r.mean()) ** 2))
+    result = {
+        "rows": int(c.shape[0]),
+        "max_abs_error": float(per_row.max()),
+        "mean_abs_error": float(np.mean(np.abs(diff))),
+        "rmse": float(np.sqrt(np.mean(diff**2))),
+        "l2r": float(np.linalg.norm(diff) / norm_r) if norm_r > 0 else float(np.linalg.norm(diff) > 0) * np.inf,
+        "cosine": float(np.sum(c * r) / denom) if denom > 0 else float(np.array_equal(c, r)),
+        "nse": 1.0 - float(np.sum(diff**2)) / var if var > 0 else float(not diff.any()),
+        "worst": {
+            "row": worst,
+            "error": float(per_row[worst]),
+            "candidate": c[worst].tolist(),
+            "reference": r[worst].tolist(),
+        },
+    }
+    if output_activation not in ("sigmoid", "softmax"):
+        return result
+    dc = decide(output_activation, c, threshold)
+    dr = decide(output_activation, r, threshold)
+    flipped = dc != dr if dc.ndim == 1 else np.any(dc != dr, axis=1)
+    result.update(
+        threshold=threshold,
+        flips=int(flipped.sum()),
+        flip_rate=float(flipped.mean()),
+        agreement=float(1 - flipped.mean()),
+        flipped_rows=np.flatnonzero(flipped)[:100].tolist(),
+    )
+    if labels is not None and labels.shape[1] > 0:
+        truth = decide(output_activation, np.asarray(labels, np.float64), threshold)
+        fn_c, fp_c = _fn_fp(truth, dc, c.shape[1])
+        fn_r, fp_r = _fn_fp(truth, dr, c.shape[1])
+        result.update(
+            accuracy=float(np.mean(dc == truth)),
+            reference_accuracy=float(np.mean(dr == truth)),
+            fn=fn_c,
+            fp=fp_c,
+            reference_fn=fn_r,
+            reference_fp=fp_r,
+            fn_change=[a - b for a, b in zip(fn_c, fn_r)],
+            fp_change=[a - b for a, b in zip(fp_c, fp_r)],
+        )
+    return result

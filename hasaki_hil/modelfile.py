@@ -4,12 +4,11 @@ Floats are stored as the shortest decimal that round-trips to the same float32, 
 saved and reloaded model has byte-identical weights and the same sha256.
 """
 
-import json
 import os
 
 import numpy as np
 
-from . import atomic
+from . import docfile
 from .errors import UserError
 from .model import Layer, Model
 
@@ -53,7 +52,7 @@ def to_dict(model: Model) -> dict:
 
 def save(model: Model, path) -> str:
     """Write ``model`` to ``path`` atomically; returns its sha256."""
-    atomic.write_text(path, json.dumps(to_dict(model), indent=1) + "\n")
+    docfile.write(path, to_dict(model))
     return model.sha256
 
 
@@ -100,38 +99,11 @@ def from_dict(doc: dict) -> Model:
 
 def load(path) -> Model:
     """Read a model file; any problem becomes a UserError naming the file."""
-    path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise UserError(f"cannot read model file {path}: {e.strerror}") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(
-            f"{path} is not a readable model file (damaged or not JSON: {e})",
-            hint="re-create it with 'hasaki-hil train' or 'hasaki-hil import'",
-        ) from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise UserError(f"{path} is not a hasaki-hil model file (no '{FORMAT}' format tag)")
-    version = doc.get("version")
-    if not isinstance(version, int):
-        raise UserError(f"{path}: model file has no valid format version")
-    if version > VERSION:
-        raise UserError(
-            f"{path} was written by a newer hasaki-hil (model format {version}; this version reads up to {VERSION})",
-            hint="upgrade hasaki-hil",
-        )
+    doc = docfile.read(path, FORMAT, VERSION, "model")
     try:
         model = from_dict(doc)
     except (KeyError, ValueError, TypeError, IndexError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)
-        raise UserError(f"{path} is damaged: {detail}") from None
-    if doc.get("sha256") != model.sha256:
-        raise UserError(
-            f"{path} is damaged: its content does not match its sha256 "
-            f"(stored {str(doc.get('sha256'))[:12]}..., computed {model.sha256[:12]}...)",
-            hint="the file was edited or truncated; re-create it from its source",
-        )
+        raise UserError(f"{os.fspath(path)} is damaged: {detail}") from None
+    docfile.check_hash(os.fspath(path), doc, model.sha256)
     return model

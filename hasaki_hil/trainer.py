@@ -9,6 +9,7 @@ for softmax, mean squared error otherwise.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -75,27 +76,47 @@ def loss_kind(output_activation: str) -> str:
     return {"sigmoid": "bce", "softmax": "ce"}.get(output_activation, "mse")
 
 
-def forward(params: Params, acts, X: np.ndarray, dropout: float = 0.0, rng=None):
-    """Returns, per layer, pre-activations, activations and dropout masks for backprop.
+class Trace(NamedTuple):
+    zs: list  # per layer: pre-activation (after fake quantisation, if any)
+    inputs: list  # inputs[k]: what layer k saw; inputs[-1] is the network output after dropout
+    acts_out: list  # per layer: activation output (after fake quantisation, before dropout)
+    grad_masks: list  # per layer: multiplier for the gradient reaching the output (dropout, STE clip)
+    pre_masks: list  # per layer: STE clip mask of the pre-activation, or None
+    weights: list  # per layer: the weights used (fake-quantised under QAT)
 
-    ``inputs[k]`` is what layer k saw (after dropout); ``acts_out[k]`` its activation
-    before dropout. Dropout (inverted) applies to hidden layers only, when ``rng`` is given.
+
+def forward(params: Params, acts, X: np.ndarray, dropout: float = 0.0, rng=None, quant=None) -> Trace:
+    """The forward pass with what backprop needs.
+
+    Dropout (inverted) applies to hidden layers only, when ``rng`` is given. ``quant``
+    (see ``qat.FakeQuant``) fake-quantises weights and tensors for quantisation-aware
+    training; gradients pass straight through it, except where a value was clipped.
     """
-    zs, inputs, acts_out, masks = [], [X], [], []
-    a = X
+    t = Trace([], [], [], [], [], [])
+    a = X if quant is None else quant.input(X)
+    t.inputs.append(a)
     last = len(params) - 1
     for k, ((W, b), act) in enumerate(zip(params, acts)):
-        z = a @ W.T + b
+        W_eff = W if quant is None else quant.weights(k, W)
+        z = a @ W_eff.T + b
+        pre_mask = out_mask = None
+        if quant is not None:
+            z, pre_mask = quant.pre(k, z)
         a = activations.apply(act, z)
-        zs.append(z)
-        acts_out.append(a)
-        mask = None
+        if quant is not None:
+            a, out_mask = quant.out(k, a)
+        t.zs.append(z)
+        t.acts_out.append(a)
+        t.pre_masks.append(pre_mask)
+        t.weights.append(W_eff)
+        mask = out_mask
         if dropout > 0 and k < last and rng is not None:
-            mask = (rng.random(a.shape) >= dropout) / (1.0 - dropout)
-            a = a * mask
-        masks.append(mask)
-        inputs.append(a)
-    return zs, inputs, acts_out, masks
+            drop = (rng.random(a.shape) >= dropout) / (1.0 - dropout)
+            a = a * drop
+            mask = drop if mask is None else mask * drop
+        t.grad_masks.append(mask)
+        t.inputs.append(a)
+    return t
 
 
 def loss(kind: str, out: np.ndarray, Y: np.ndarray) -> float:
@@ -116,24 +137,25 @@ def accuracy(output_activation: str, out: np.ndarray, Y: np.ndarray) -> float | 
     return None
 
 
-def gradients(params: Params, acts, X, Y, kind: str, l2: float, dropout: float, rng):
-    zs, inputs, acts_out, masks = forward(params, acts, X, dropout, rng)
+def gradients(params: Params, acts, X, Y, kind: str, l2: float, dropout: float, rng, quant=None):
+    t = forward(params, acts, X, dropout, rng, quant)
     n = X.shape[0]
-    out = acts_out[-1]
+    out = t.acts_out[-1]
     if kind in ("bce", "ce"):
         # Sigmoid+BCE and softmax+CE share the gradient (out - Y) at the pre-activation.
         delta = (out - Y) / (n * (out.shape[1] if kind == "bce" else 1))
     else:
-        delta = 2.0 * (out - Y) / out.size * activations.derivative(acts[-1], zs[-1], out)
+        delta = 2.0 * (out - Y) / out.size * activations.derivative(acts[-1], t.zs[-1], out)
     grads = [None] * len(params)
     for k in range(len(params) - 1, -1, -1):
-        W, _ = params[k]
-        grads[k] = (delta.T @ inputs[k] + l2 * W, delta.sum(axis=0))
+        if t.pre_masks[k] is not None:
+            delta = delta * t.pre_masks[k]
+        grads[k] = (delta.T @ t.inputs[k] + l2 * params[k][0], delta.sum(axis=0))
         if k > 0:
-            da = delta @ W
-            if masks[k - 1] is not None:
-                da = da * masks[k - 1]
-            delta = da * activations.derivative(acts[k - 1], zs[k - 1], acts_out[k - 1])
+            da = delta @ t.weights[k]
+            if t.grad_masks[k - 1] is not None:
+                da = da * t.grad_masks[k - 1]
+            delta = da * activations.derivative(acts[k - 1], t.zs[k - 1], t.acts_out[k - 1])
     return grads
 
 
@@ -175,11 +197,14 @@ def train(
     params: Params,
     rng: np.random.Generator,
     on_epoch: Callable[[EpochStats, Params], None] | None = None,
+    quant=None,
 ) -> TrainResult:
     """Train ``params`` (modified in place) and return the best ones by validation loss.
 
     ``on_epoch`` is called after every epoch with the stats and the best parameters so
-    far, so a caller can show progress and keep a side file.
+    far, so a caller can show progress and keep a side file. With ``quant`` (QAT), its
+    ranges are recalibrated at the start of every epoch and losses are those of the
+    fake-quantised network, so early stopping keeps the best quantised model.
     """
     acts = config.activations
     kind = loss_kind(acts[-1])
@@ -193,13 +218,15 @@ def train(
     stop_reason = "epochs"
     for epoch in range(1, config.epochs + 1):
         lr = config.lr / (1.0 + config.lr_decay * (epoch - 1))
+        if quant is not None:
+            quant.prepare(params, X)
         order = rng.permutation(n)
         for start in range(0, n, batch):
             idx = order[start : start + batch]
-            grads = gradients(params, acts, X[idx], Y[idx], kind, config.l2, config.dropout, rng)
+            grads = gradients(params, acts, X[idx], Y[idx], kind, config.l2, config.dropout, rng, quant)
             opt.step(params, grads, lr)
-        train_loss = loss(kind, forward(params, acts, X)[2][-1], Y)
-        out_val = forward(params, acts, X_val)[2][-1]
+        train_loss = loss(kind, forward(params, acts, X, quant=quant).acts_out[-1], Y)
+        out_val = forward(params, acts, X_val, quant=quant).acts_out[-1]
         val_loss = loss(kind, out_val, Y_val)
         if not math.isfinite(val_loss):
             raise FloatingPointError(f"training diverged at epoch {epoch} (loss {val_loss})")

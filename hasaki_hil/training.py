@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, modelfile, trainer
+from . import qat as qat_mod
 from .activations import ACTIVATIONS
 from .errors import UserError
 from .forward import normalise
@@ -105,6 +106,7 @@ def train_file(
     resume=None,
     normalize: str = "none",
     name: str | None = None,
+    qat: str | None = None,
     show_progress: bool = True,
 ) -> dict:
     """Train a model on ``data_path`` and write it to ``out``; returns a summary."""
@@ -122,6 +124,13 @@ def train_file(
         acts = parse_activations(act, len(dims) - 1)
     cfg = trainer.TrainConfig(activations=acts, **(config or {}))
     check_config(cfg, seed)
+    quant = None
+    if qat is not None:
+        if qat not in qat_mod.SCHEMES:
+            raise UserError(f"--qat {qat!r}: choose " + " or ".join(qat_mod.SCHEMES))
+        if qat == "int8" and "softmax" in acts[:-1]:
+            raise UserError("the int8 scheme does softmax only on the output layer")
+        quant = qat_mod.FakeQuant(qat, acts)
     if seed == -1:
         seed = int(np.random.SeedSequence().entropy % (2**31))
     rng = np.random.default_rng(seed)
@@ -163,6 +172,7 @@ def train_file(
         "normalize": normalize,
         "loss": trainer.loss_kind(acts[-1]),
         "resumed_from": base.sha256 if base else None,
+        "qat": qat,
         **{k: v for k, v in vars(cfg).items() if k != "activations"},
         "batch_size_used": cfg.batch_size or trainer.auto_batch_size(X_tr.shape[0]),
         "patience_used": cfg.patience or trainer.auto_patience(cfg.epochs),
@@ -190,7 +200,7 @@ def train_file(
 
     t0 = time.monotonic()
     try:
-        result = trainer.train(X_tr, Y_tr, X_val, Y_val, cfg, params, rng, on_epoch)
+        result = trainer.train(X_tr, Y_tr, X_val, Y_val, cfg, params, rng, on_epoch, quant)
     except KeyboardInterrupt:
         write_side(force=True)
         progress.close("interrupted")

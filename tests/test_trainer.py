@@ -31,7 +31,7 @@ def test_gradients_match_finite_differences(acts):
     grads = trainer.gradients(params, acts, X, Y, kind, l2, 0.0, None)
 
     def total_loss():
-        out = trainer.forward(params, acts, X)[2][-1]
+        out = trainer.forward(params, acts, X).acts_out[-1]
         return trainer.loss(kind, out, Y) + 0.5 * l2 * sum(float(np.sum(W * W)) for W, _ in params)
 
     eps = 1e-6
@@ -79,7 +79,7 @@ def test_learns_xor(optimizer, lr, momentum):
     cfg = trainer.TrainConfig(acts, optimizer=optimizer, lr=lr, momentum=momentum, epochs=300, batch_size=32)
     params = trainer.init_params((2, 8, 1), acts, rng)
     result = trainer.train(X, Y, X, Y, cfg, params, rng)
-    out = trainer.forward(result.params, acts, X)[2][-1]
+    out = trainer.forward(result.params, acts, X).acts_out[-1]
     assert trainer.accuracy("sigmoid", out, Y) > 0.95
 
 
@@ -111,5 +111,5 @@ def test_early_stopping_keeps_the_best_epoch():
     assert result.stop_reason == "early-stop"
     assert result.epochs_run == result.best_epoch + 5
     best_val = min(h.val_loss for h in result.history)
-    out = trainer.forward(result.params, acts, Xv)[2][-1]
+    out = trainer.forward(result.params, acts, Xv).acts_out[-1]
     assert trainer.loss("bce", out, Yv) == pytest.approx(best_val)

@@ -1,0 +1,166 @@
+"""The ``quantize`` and ``quantize-test`` commands."""
+
+from . import data, gate, metrics, modelfile
+from . import variant as variant_mod
+from .errors import UserError
+from .forward import predict as float_predict
+from .variant import KINDS
+
+SCHEMES = ("f32", "int8-wo", "int8", "mixed")
+
+
+def _kinds(scheme: str, layers: str | None, n_layers: int) -> list[str]:
+    if scheme == "mixed":
+        if not layers:
+            raise UserError("--scheme mixed needs --layers, e.g. --layers int8,int8,f32")
+        kinds = [k.strip() for k in layers.split(",")]
+        if len(kinds) != n_layers:
+            raise UserError(f"--layers names {len(kinds)} layers; the model has {n_layers}")
+        for k in kinds:
+            if k not in KINDS:
+                raise UserError(f"--layers: unknown layer kind {k!r}", hint="choose from " + ", ".join(KINDS))
+        return kinds
+    if layers:
+        raise UserError("--layers is only for --scheme mixed")
+    if scheme not in KINDS:
+        raise UserError(f"unknown scheme {scheme!r}", hint="choose from " + ", ".join(SCHEMES + ("auto",)))
+    return [scheme] * n_layers
+
+
+def _calib(model, calib, header, fallback=None):
+    if calib is None:
+        return fallback
+    ds = data.load_csv(
+        calib, model.n_inputs, model.n_outputs, model.output_activation, header=header, require_labels=False
+    )
+    return ds.X
+
+
+def quantize(
+    model_path,
+    scheme: str,
+    out,
+    calib=None,
+    layers: str | None = None,
+    equalize: bool = False,
+    header: bool | None = None,
+) -> dict:
+    model = modelfile.load(model_path)
+    kinds = _kinds(scheme, layers, len(model.layers))
+    calib_X = _calib(model, calib, header)
+    if equalize and calib_X is None:
+        raise UserError("--equalize needs calibration data (--calib DATA.csv)")
+    v = gate.make(model, kinds, calib_X, scheme, equalize)
+    sha = variant_mod.save(v, out)
+    return {
+        "variant": str(out),
+        "sha256": sha,
+        "parent_sha256": model.sha256,
+        "scheme": scheme,
+        "layers": kinds,
+        "equalized": equalize,
+        "param_bytes": v.param_bytes,
+        "float_param_bytes": 4 * model.n_params,
+    }
+
+
+def quantize_test(
+    model_path,
+    data_path,
+    scheme: str,
+    calib=None,
+    layers: str | None = None,
+    equalize: bool = False,
+    thresholds: gate.Thresholds | None = None,
+    threshold: float = 0.5,
+    header: bool | None = None,
+    out=None,
+    reference=None,
+) -> dict:
+    """Float and quantised metrics side by side, per-layer sensitivity and a verdict.
+
+    The float reference is the model itself, or ``reference`` (another model file of the
+    same shape): a QAT fine-tuned model is judged against the float model it came from.
+    """
+    t = thresholds or gate.Thresholds()
+    t.check()
+    if not 0.0 <= threshold <= 1.0:
+        raise UserError(f"--threshold must be within [0, 1], got {threshold}")
+    model = modelfile.load(model_path)
+    ds = data.load_csv(data_path, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    calib_X = _calib(model, calib, header, fallback=ds.X)
+    ref_model = model if reference is None else modelfile.load(reference)
+    if ref_model.dims != model.dims:
+        raise UserError(f"--reference has dims {ref_model.dims}, the model {model.dims}")
+    ref = float_predict(ref_model, ds.X)
+    result = {
+        "model": str(model_path),
+        "model_sha256": model.sha256,
+        "reference_sha256": ref_model.sha256,
+        "data": str(data_path),
+        "rows": ds.n_rows,
+        "calibration": str(calib) if calib else f"{data_path} (no --calib given)",
+        "thresholds": t.as_dict(),
+        "threshold": threshold,
+        "float": metrics.compare(ref, ref, model.output_activation, ds.Y, threshold),
+        "float_param_bytes": 4 * model.n_params,
+    }
+    if scheme == "auto":
+        if layers or equalize:
+            raise UserError("--scheme auto chooses layers and equalisation itself; drop --layers/--equalize")
+        found = gate.auto(model, ds.X, ref, ds.Y, calib_X, t, threshold)
+        uniform = [r for r in found["tried"] if len(set(r["variant"]["layers"])) == 1]
+        result["auto"] = {
+            "tried": len(found["tried"]),
+            "passing": found["passing"],
+            "uniform": [{k: r.get(k) for k in ("variant", "passed", "reasons")} for r in uniform],
+        }
+        chosen = found["chosen"]
+        if chosen is None:
+            result.update(passed=False, reasons=["no variant passes, not even f32"])
+            return result
+        v = chosen.pop("_variant")
+        result.update(
+            scheme="auto",
+            candidate=chosen["variant"],
+            metrics=chosen["metrics"],
+            passed=True,
+            reasons=chosen["reasons"],
+        )
+    else:
+        kinds = _kinds(scheme, layers, len(model.layers))
+        v = gate.make(model, kinds, calib_X, scheme, equalize)
+        r = gate.evaluate(v, ds.X, ref, ds.Y, t, threshold)
+        result.update(
+            scheme=scheme, candidate=r["variant"], metrics=r["metrics"], passed=r["passed"], reasons=r["reasons"]
+        )
+        rows = gate.sensitivity(model, kinds, ds.X, ref, ds.Y, calib_X, t, threshold, equalize)
+        if rows:
+            result["per_layer"] = rows
+            result["responsible_layer"] = gate.responsible(rows)
+    if out is not None:
+        result["variant_file"] = str(out)
+        variant_mod.save(v, out)
+    return result
+
+
+def side_by_side(r: dict) -> list[tuple[str, str, str]]:
+    """Rows (metric, float, candidate) for the terminal table."""
+    f, m = r["float"], r["metrics"]
+    rows = [("parameter bytes", str(r["float_param_bytes"]), str(r["candidate"]["param_bytes"]))]
+    for key, fmt in (
+        ("accuracy", "{:.4%}"),
+        ("flips", "{}"),
+        ("flip_rate", "{:.3%}"),
+        ("max_abs_error", "{:.4g}"),
+        ("mean_abs_error", "{:.4g}"),
+        ("rmse", "{:.4g}"),
+        ("l2r", "{:.4g}"),
+        ("cosine", "{:.6f}"),
+        ("nse", "{:.6f}"),
+        ("fn", "{}"),
+        ("fp", "{}"),
+    ):
+        if key in m:
+            rows.append((key, fmt.format(f[key]), fmt.format(m[key])))
+    return rows
