@@ -1,0 +1,108 @@
+"""Terminal rendering of command results (the CLI prints these unless --json)."""
+
+from . import quantize_cmd
+
+
+def print_train(r: dict) -> None:
+    acc = "" if r["val_accuracy"] is None else f", validation accuracy {r['val_accuracy'] * 100:.2f}%"
+    print(
+        f"trained {'-'.join(map(str, r['dims']))} ({','.join(r['activations'])}) on "
+        f"{r['rows_train']} rows, validated on {r['rows_validation']} ({r['split']})"
+    )
+    print(
+        f"{r['epochs_run']} epochs ({r['stop_reason']}), best epoch {r['best_epoch']}, "
+        f"validation loss {r['val_loss']:.6f}{acc}, {r['elapsed_s']:.1f} s, seed {r['seed']}"
+    )
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def print_info(r: dict) -> None:
+    print(f"{r['model']}: {r['name']}, model format {r['format_version']}")
+    print(f"  sha256       {r['sha256']}")
+    print(f"  architecture {'-'.join(map(str, r['dims']))}  ({', '.join(r['activations'])})")
+    print(f"  parameters   {r['parameters']}")
+    if r["quantized_layers"]:
+        print(f"  int8 layers  {r['quantized_layers']} (imported)")
+    for k, v in r["training"].items():
+        print(f"  {k:<12} {v}")
+
+
+def print_validate(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['sha256'][:12]}")
+    print(f"  max abs error  {r['max_abs_error']:.6g} (line {r['worst_line']})")
+    print(f"  mean abs error {r['mean_abs_error']:.6g}")
+    print(f"  rmse           {r['rmse']:.6g}")
+    if "accuracy" in r:
+        print(f"  accuracy       {r['accuracy'] * 100:.3f}%  (threshold {r['threshold']})")
+        for m in r["confusion"]:
+            width = max(len(str(v)) for row in m for v in row) + 1
+            print("  confusion (rows: true class, columns: predicted)")
+            print("        " + "".join(f"{j:>{width}}" for j in range(len(m))))
+            for i, row in enumerate(m):
+                print(f"    {i:>3} " + "".join(f"{v:>{width}}" for v in row))
+        if "fn" in r:
+            print(f"  TP {r['tp']}  TN {r['tn']}  FP {r['fp']}  FN {r['fn']}")
+    if "per_row" in r:
+        print(f"  per-row errors written to {r['per_row']}")
+    if "passed" in r:
+        print(f"Result: {'PASSED' if r['passed'] else 'FAILED'} (accuracy >= {r['min_accuracy']})")
+
+
+def print_predict(r: dict) -> None:
+    for k, out in enumerate(r["outputs"]):
+        decision = f"  -> class {r['decisions'][k]}" if "decisions" in r else ""
+        print(" ".join(f"{v:.7g}" for v in out) + decision)
+
+
+def print_import(r: dict) -> None:
+    print(
+        f"imported {r['header']} ({r['quantization']}, {'-'.join(map(str, r['dims']))}, {','.join(r['activations'])})"
+    )
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def print_quantize(r: dict) -> None:
+    eq = ", equalised" if r["equalized"] else ""
+    print(
+        f"{r['scheme']} variant ({','.join(r['layers'])}{eq}): {r['param_bytes']} parameter bytes "
+        f"(float: {r['float_param_bytes']})"
+    )
+    print(f"wrote {r['variant']}  sha256 {r['sha256']}  (model {r['parent_sha256'][:12]})")
+
+
+def print_quantize_test(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['model_sha256'][:12]}, calibration: {r['calibration']}")
+    if "candidate" in r:
+        c = r["candidate"]
+        eq = ", equalised" if c["equalized"] else ""
+        print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
+        print(f"  {'metric':<18}{'float':>14}{'quantized':>14}")
+        for name, f, q in quantize_cmd.side_by_side(r):
+            print(f"  {name:<18}{f:>14}{q:>14}")
+    for row in r.get("per_layer", []):
+        flips = "" if row["flips"] is None else f"{row['flips']:>6} flips  "
+        print(
+            f"  layer {row['layer']} alone as {row['kind']:<8}{flips}l2r {row['l2r']:.4g}  "
+            f"max abs error {row['max_abs_error']:.4g}"
+        )
+    if "responsible_layer" in r and not r["passed"]:
+        print(f"  most damage: layer {r['responsible_layer']}")
+    if "auto" in r:
+        a = r["auto"]
+        print(f"auto: {a['passing']} of {a['tried']} candidates pass")
+        for u in a["uniform"]:
+            v = u["variant"]
+            eq = " equalised" if v.get("equalized") else ""
+            print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
+    print("thresholds: " + ", ".join(f"{k}={v}" for k, v in r["thresholds"].items() if v is not None))
+    for reason in r["reasons"]:
+        print(f"  {reason}")
+    if "variant_file" in r:
+        print(f"wrote {r['variant_file']}")
+    print(f"Result: {'PASSED' if r['passed'] else 'FAILED'}")
+
+
+def print_demo(r: dict) -> None:
+    print_train(r["train"])
+    print_validate(r["validate"])
+    print(f"results in {r['workdir']}")
