@@ -16,14 +16,27 @@ OUTPUT_RANGE = {
 }
 
 
+def _exact_f32(fn, z: np.ndarray) -> np.ndarray:
+    """fn in float64 rounded once to float32: a correctly rounded float32 function, as
+    glibc's expf/tanhf are in practice (numpy's own float32 exp is not)."""
+    if z.dtype == np.float32:
+        with np.errstate(over="ignore"):
+            return fn(z.astype(np.float64)).astype(np.float32)
+    return fn(z)
+
+
+def _exp(z: np.ndarray) -> np.ndarray:
+    return _exact_f32(np.exp, z)
+
+
 def apply(name: str, z: np.ndarray) -> np.ndarray:
     """The activation ``name`` applied to pre-activations ``z`` (rows are samples)."""
     if name == "sigmoid":
         # The C kernels' formula; exp overflowing to inf correctly gives 0.
         with np.errstate(over="ignore"):
-            return z.dtype.type(1) / (z.dtype.type(1) + np.exp(-z))
+            return z.dtype.type(1) / (z.dtype.type(1) + _exp(-z))
     if name == "tanh":
-        return np.tanh(z)
+        return _exact_f32(np.tanh, z)
     if name == "relu":
         return np.maximum(z, 0)
     if name == "leaky_relu":
@@ -31,8 +44,11 @@ def apply(name: str, z: np.ndarray) -> np.ndarray:
     if name == "linear":
         return z
     if name == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        e = _exp(z - z.max(axis=1, keepdims=True))
+        total = e[:, :1].copy()
+        for j in range(1, e.shape[1]):  # summed in order, as the C loop does
+            total += e[:, j : j + 1]
+        return e / total
     raise ValueError(f"unknown activation {name!r}")
 
 

@@ -128,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     _header_flag(p)
     _add_json(p)
 
+    p = sub.add_parser("export", help="write a variant as one self-contained C header")
+    p.add_argument("variant")
+    p.add_argument("-o", "--output", required=True, help="the header to write (*.h)")
+    p.add_argument("--name", help="C prefix for every symbol (default: the model name)")
+    p.add_argument("--board", help="the board it is for (checked against the registry)")
+    _add_json(p)
+
+    p = sub.add_parser("boards", help="list the supported boards")
+    _add_json(p)
+
     p = sub.add_parser("demo", help="the main job on the built-in example (models/example)")
     p.add_argument("--workdir", default="build/demo", help="where to write results (default build/demo)")
     _add_json(p)
@@ -219,6 +229,14 @@ def _run(args) -> tuple[dict, callable]:
             reference=args.reference,
         )
         return r, console.print_quantize_test
+    if args.command == "export":
+        from . import export_cmd
+
+        return export_cmd.export(args.variant, args.output, name=args.name, board=args.board), console.print_export
+    if args.command == "boards":
+        from . import boards
+
+        return boards.listing(), console.print_boards
     if args.command == "demo":
         from . import demo
 

@@ -106,3 +106,22 @@ def print_demo(r: dict) -> None:
     print_train(r["train"])
     print_validate(r["validate"])
     print(f"results in {r['workdir']}")
+
+
+def print_export(r: dict) -> None:
+    print(
+        f"wrote {r['header']} ({r['bytes']} bytes): {r['scheme']} variant {r['variant_sha256'][:12]}, "
+        f"layers {','.join(r['layers'])}"
+    )
+    print(f"  API: {r['api']}")
+
+
+def print_boards(r: dict) -> None:
+    print(f"{'board':<15}{'core':<22}{'clock':>9}{'flash':>10}{'RAM':>9}  {'FPU':<4}{'emulator':<19}pio env")
+    for b in r["boards"]:
+        print(
+            f"{b['name']:<15}{b['core']:<22}{b['clock_hz'] / 1e6:>6.0f}MHz{b['flash_bytes'] // 1024:>8}KB"
+            f"{b['ram_bytes'] // 1024 if b['ram_bytes'] >= 1024 else b['ram_bytes']:>7}"
+            f"{'KB' if b['ram_bytes'] >= 1024 else ' B'}  {'yes' if b['fpu'] else 'no':<4}"
+            f"{b['emulator'] or 'none (board only)':<19}{b['pio_env']}"
+        )

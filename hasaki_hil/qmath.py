@@ -7,7 +7,7 @@ Rules (the C runtime implements the same, bit for bit):
   x = (q - zero_point) * scale in float32.
 - Requantisation of an int32 accumulator: y = (acc * M + 2**(shift-1)) >> shift, an
   arithmetic (floor) shift, so halves round up (towards +inf). M is a 15-bit mantissa in
-  [2**14, 2**15) and 1 <= shift <= 62; acc * M then needs at most 46 bits. On an 8-bit
+  [2**14, 2**15) and 16 <= shift <= 62 (multipliers below 0.5); acc * M needs at most 46 bits. On an 8-bit
   AVR the kernel forms the product from a 16x32 split in 32-bit pieces; every 32-bit
   target can use one int64 product. Why 15 bits and not TFLite's 31: the error it adds is
   below 1/500 of an int8 step, and it keeps the AVR requantisation cheap.
@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 MANTISSA_BITS = 15
+MIN_SHIFT = 16  # the C requantiser splits the product at bit 16 (see hsk_requantize)
 
 
 def round_half_away(x: np.ndarray) -> np.ndarray:

@@ -88,7 +88,9 @@ def int8_layer(layer: Layer, in_q: Affine, ranges: dict, last: bool) -> VLayer:
             hint="use int8-wo or f32 for that layer (e.g. --layers)",
         )
     pre_q = out_q = lut = None
-    min_scale = s_in * float(np.max(s_w)) / 2**13  # keeps every multiplier below 2**13
+    # Multipliers below 0.5 give shifts >= 16, which the 32-bit requantiser of the C runtime
+    # needs; an output grid finer than that would resolve less than one accumulator step anyway.
+    min_scale = 2.01 * s_in * float(np.max(s_w))
     if act in TABLE_ACTIVATIONS:
         pre_q = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
         out_q = FIXED_OUTPUT.get(act) or Affine(*qmath.choose_affine(*ranges["out"]))
@@ -101,6 +103,7 @@ def int8_layer(layer: Layer, in_q: Affine, ranges: dict, last: bool) -> VLayer:
         out_q = Affine(*qmath.choose_affine(*ranges["out"], min_scale))
         target = out_q
     ms = [qmath.quantize_multiplier(s_in * float(sw) / float(target.scale)) for sw in s_w]
+    assert all(m == 0 or sh >= qmath.MIN_SHIFT for m, sh in ms), "requantisation shift below 16"
     return VLayer(
         "int8",
         act,

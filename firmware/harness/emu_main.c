@@ -1,0 +1,38 @@
+/* Emulator harness (the convention of emulator/harness.py): the host writes one input
+ * vector into hsk_emu_input after reset, the firmware marks the start and end of the
+ * inference and halts; the host reads hsk_emu_output and the cycles between the markers.
+ * The input lives in .noinit so the C startup does not clear what the host wrote. */
+#include "hsk_model.h"
+
+#if defined(__AVR__)
+#include <avr/io.h>
+#define HSK_MARK(v) do { __asm__ volatile("" ::: "memory"); GPIOR0 = (v); __asm__ volatile("" ::: "memory"); } while (0)
+#else
+/* Cores without a spare I/O register watch writes to this word instead. */
+volatile uint32_t hsk_emu_marker;
+#define HSK_MARK(v) do { __asm__ volatile("" ::: "memory"); hsk_emu_marker = (v); __asm__ volatile("" ::: "memory"); } while (0)
+#endif
+
+hsk_in_t hsk_emu_input[HSK_N_IN] __attribute__((section(".noinit")));
+hsk_out_t hsk_emu_output[HSK_N_OUT];
+volatile uint8_t hsk_emu_status;
+
+void hsk_emu_done(void) __attribute__((noreturn, noinline));
+void hsk_emu_done(void)
+{
+    for (;;) {
+#if defined(__AVR__)
+        __asm__ volatile("cli\n\tsleep" ::: "memory");
+#else
+        __asm__ volatile("" ::: "memory");
+#endif
+    }
+}
+
+int main(void)
+{
+    HSK_MARK(1);
+    hsk_emu_status = (uint8_t)hsk_predict(hsk_emu_input, hsk_emu_output);
+    HSK_MARK(2);
+    hsk_emu_done();
+}

@@ -1,0 +1,90 @@
+"""System cross-compilers: the flags per target and compile/link calls (argument lists, no shell).
+
+PlatformIO builds the same sources with the same flags on users' machines; these direct
+calls are for where PlatformIO cannot run (no platform packages, as on CI here).
+"""
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .codegen import FIRMWARE, RUNTIME_DIR
+from .errors import UserError
+
+COMMON = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-Os"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    cc: str
+    flags: tuple[str, ...]
+    debian_packages: str
+    link_flags: tuple[str, ...] = ()
+
+
+TARGETS = {
+    "attiny85": Target("attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
+    "atmega328p": Target("atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
+    "rv32imc": Target(
+        "rv32imc",
+        "riscv64-unknown-elf-gcc",
+        ("-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"),
+        "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+    ),
+    "cortex-m0plus": Target(
+        "cortex-m0plus",
+        "arm-none-eabi-gcc",
+        ("-mcpu=cortex-m0plus", "-mthumb"),
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    ),
+    "cortex-m4f": Target(
+        "cortex-m4f",
+        "arm-none-eabi-gcc",
+        ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    ),
+}
+
+
+def compiler(target: Target) -> str:
+    path = shutil.which(target.cc)
+    if path is None:
+        raise UserError(
+            f"{target.cc} not found (needed for {target.name})",
+            hint=f"on Debian/Ubuntu: apt-get install {target.debian_packages}",
+        )
+    return path
+
+
+def run(cmd: list[str], what: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run a build command; a failure surfaces the first error lines, not a traceback."""
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{what}: the compiler did not finish within {timeout:.0f} s") from None
+    if result.returncode != 0:
+        lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        first = [ln for ln in lines if "error" in ln] or lines
+        raise UserError(f"{what} failed:\n" + "\n".join(first[:8]), hint="the full command: " + " ".join(cmd))
+    return result
+
+
+def compile_harness(
+    target_name: str,
+    model_dir: Path,
+    out: Path,
+    harness: str = "emu_main.c",
+    extra: tuple[str, ...] = (),
+    link: bool = True,
+) -> Path:
+    """Compile (and link) a firmware harness against the model header in ``model_dir``."""
+    target = TARGETS[target_name]
+    cmd = [compiler(target), *target.flags, *COMMON, "-I", str(model_dir), "-I", str(RUNTIME_DIR), *extra]
+    if link:
+        cmd += [*target.link_flags, str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
+    else:
+        cmd += ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
+    run(cmd, f"{target.cc} for {target_name}")
+    return out
