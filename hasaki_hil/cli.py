@@ -135,6 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", help="the board it is for (checked against the registry)")
     _add_json(p)
 
+    p = sub.add_parser("build", help="build firmware for a board, with fit check and size report")
+    p.add_argument("variant", help="a variant file, or a Hasaki-exported C header (*.h) to check as it is")
+    p.add_argument("--board", required=True)
+    p.add_argument("--harness", default="emu", choices=["emu"], help="firmware harness (default emu)")
+    p.add_argument(
+        "--toolchain",
+        default="auto",
+        choices=["auto", "pio", "system"],
+        help="PlatformIO where its platform is installed (auto), or the system cross-compiler",
+    )
+    p.add_argument("-o", "--output", help="build folder (default build/BOARD/VARIANT-HARNESS)")
+    _add_json(p)
+
     p = sub.add_parser("boards", help="list the supported boards")
     _add_json(p)
 
@@ -233,6 +246,13 @@ def _run(args) -> tuple[dict, callable]:
         from . import export_cmd
 
         return export_cmd.export(args.variant, args.output, name=args.name, board=args.board), console.print_export
+    if args.command == "build":
+        from . import build
+
+        r = build.build(
+            args.variant, args.board, harness=args.harness, toolchain_choice=args.toolchain, out_dir=args.output
+        )
+        return r, console.print_build
     if args.command == "boards":
         from . import boards
 

@@ -125,3 +125,16 @@ def print_boards(r: dict) -> None:
             f"{'KB' if b['ram_bytes'] >= 1024 else ' B'}  {'yes' if b['fpu'] else 'no':<4}"
             f"{b['emulator'] or 'none (board only)':<19}{b['pio_env']}"
         )
+
+
+def print_build(r: dict) -> None:
+    fw, fit = r["firmware"], r["fit"]
+    print(f"built {fw['elf']} for {fw['board']} ({fw['toolchain']} toolchain, {fw['harness']} harness)")
+    print(f"  sha256 {fw['sha256']}")
+    print("  sections: " + ", ".join(f"{k} {v} B" for k, v in fw["sections"].items()))
+    print("  by origin: " + ", ".join(f"{k} {v} B" for k, v in r["sizes"]["groups"].items()))
+    if fw["stack"].get("path"):
+        print(f"  deepest call chain: {' -> '.join(fw['stack']['path'])}")
+    for reason in fit["reasons"]:
+        print(f"  {reason}")
+    print(f"  record {r['record']}")

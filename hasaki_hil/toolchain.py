@@ -58,17 +58,33 @@ def compiler(target: Target) -> str:
     return path
 
 
-def run(cmd: list[str], what: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run(cmd: list[str], what: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run a build command; a failure surfaces the first error lines, not a traceback."""
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise UserError(f"{what}: the compiler did not finish within {timeout:.0f} s") from None
     if result.returncode != 0:
         lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-        first = [ln for ln in lines if "error" in ln] or lines
+        first = [ln for ln in lines if any(w in ln for w in ("error", "overflow", "will not fit"))] or lines
         raise UserError(f"{what} failed:\n" + "\n".join(first[:8]), hint="the full command: " + " ".join(cmd))
     return result
+
+
+def harness_command(
+    target_name: str,
+    model_dir: Path,
+    out: Path,
+    harness: str = "emu_main.c",
+    extra: tuple[str, ...] = (),
+    link: bool = True,
+) -> list[str]:
+    """The compiler call for a firmware harness against the model header in ``model_dir``."""
+    target = TARGETS[target_name]
+    cmd = [compiler(target), *target.flags, *COMMON, "-I", str(model_dir), "-I", str(RUNTIME_DIR), *extra]
+    if link:
+        return cmd + [*target.link_flags, str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
+    return cmd + ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
 
 
 def compile_harness(
@@ -78,13 +94,12 @@ def compile_harness(
     harness: str = "emu_main.c",
     extra: tuple[str, ...] = (),
     link: bool = True,
+    cwd: Path | None = None,
 ) -> Path:
-    """Compile (and link) a firmware harness against the model header in ``model_dir``."""
-    target = TARGETS[target_name]
-    cmd = [compiler(target), *target.flags, *COMMON, "-I", str(model_dir), "-I", str(RUNTIME_DIR), *extra]
-    if link:
-        cmd += [*target.link_flags, str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
-    else:
-        cmd += ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
-    run(cmd, f"{target.cc} for {target_name}")
+    """Compile (and link) a firmware harness; ``cwd`` is where side outputs (.su files) land."""
+    run(
+        harness_command(target_name, model_dir, out, harness, extra, link),
+        f"{TARGETS[target_name].cc} for {target_name}",
+        cwd=cwd,
+    )
     return out

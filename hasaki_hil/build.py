@@ -1,0 +1,163 @@
+"""The ``build`` command: a variant (or a foreign C model header) into firmware for a board.
+
+Two drivers, the same sources and flags: PlatformIO where its platform for the board is
+installed, and the system cross-compiler (hasaki_hil/toolchain.py) otherwise. Every build
+is fit-checked; one that does not fit is a user error (exit 2) with the reason.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from . import boards, codegen, firmware, fit, stack, toolchain
+from . import variant as variant_mod
+from .errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+HARNESSES = {"emu": "emu_main.c"}
+# The AVR linker scripts take their region sizes from these symbols. Linking with roomy
+# regions lets an oversized build finish, so the fit check can say by how much it is over;
+# the layout, and so the image, is the same as with the board's own sizes.
+ANALYSIS_LINK = {"avr": ("-Wl,--defsym=__TEXT_REGION_LENGTH__=0x100000", "-Wl,--defsym=__DATA_REGION_LENGTH__=0xff00")}
+OBJDUMP = {"avr": "avr-objdump", "riscv": "riscv64-unknown-elf-objdump", "arm": "arm-none-eabi-objdump"}
+OBJCOPY = {
+    "avr": ("avr-objcopy", "ihex", ".hex"),
+    "riscv": ("riscv64-unknown-elf-objcopy", "binary", ".bin"),
+    "arm": ("arm-none-eabi-objcopy", "binary", ".bin"),
+}
+
+
+def pio_platform_installed(platform: str) -> bool:
+    core = Path(os.environ.get("PLATFORMIO_CORE_DIR", Path.home() / ".platformio"))
+    return shutil.which("pio") is not None and (core / "platforms" / platform).is_dir()
+
+
+def choose_driver(board: boards.Board, requested: str) -> str:
+    if requested not in ("auto", "pio", "system"):
+        raise UserError(f"--toolchain {requested!r}: choose auto, pio or system")
+    has_pio = pio_platform_installed(board.pio_platform)
+    if requested == "pio" or (requested == "auto" and has_pio):
+        if not has_pio:
+            raise UserError(
+                f"PlatformIO's {board.pio_platform} platform is not installed",
+                hint=f"pip install platformio && pio pkg install -g -p {board.pio_platform} "
+                f"(needs internet), or --toolchain system",
+            )
+        return "pio"
+    if board.toolchain_target is None:
+        raise UserError(
+            f"{board.name} ({board.core}) has no system cross-compiler here and PlatformIO's "
+            f"{board.pio_platform} platform is not installed",
+            hint=f"on a machine with internet: pip install platformio && pio pkg install -g -p {board.pio_platform}; "
+            f"then hasaki-hil build ... --board {board.name} --toolchain pio",
+        )
+    return "system"
+
+
+def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
+    tool = shutil.which(OBJDUMP[board.arch])
+    if tool is None:
+        return {"bytes": None, "path": [], "note": f"{OBJDUMP[board.arch]} not found"}
+    dis = subprocess.run([tool, "-d", str(elf)], capture_output=True, text=True, timeout=120).stdout
+    frames = {}
+    for su in su_dir.glob("*.su"):
+        frames.update(stack.parse_su(su.read_text()))
+    bound = stack.analyse(board.arch, dis, frames)
+    return {"bytes": bound.bytes, "path": list(bound.path), "note": bound.note}
+
+
+def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) -> tuple[Path, list]:
+    elf = out_dir / "firmware.elf"
+    extra = ("-fstack-usage", *defines, *ANALYSIS_LINK.get(board.arch, ()))
+    cmd = toolchain.harness_command(board.toolchain_target, model_dir, elf, harness=harness, extra=extra)
+    toolchain.run(cmd, f"building for {board.name}", cwd=out_dir)
+    return elf, cmd
+
+
+def _pio_build(board, model_dir: Path, harness: str) -> tuple[Path, list]:
+    env = dict(os.environ, HSK_MODEL_DIR=str(model_dir), HSK_HARNESS=harness)
+    cmd = ["pio", "run", "-d", str(ROOT), "-e", board.pio_env]
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    except subprocess.TimeoutExpired:
+        raise UserError("PlatformIO did not finish within 30 minutes") from None
+    if result.returncode != 0:
+        lines = [ln for ln in (result.stdout + result.stderr).splitlines() if "error" in ln.lower()]
+        raise UserError("PlatformIO build failed:\n" + "\n".join(lines[:8]), hint=" ".join(cmd))
+    return ROOT / ".pio" / "build" / board.pio_env / "firmware.elf", cmd
+
+
+def build(
+    source, board_name: str, harness: str = "emu", toolchain_choice: str = "auto", out_dir=None, check_fit: bool = True
+) -> dict:
+    """Build ``source`` (a variant file, or a Hasaki-style C header) for a board; returns the
+    Firmware record, its fit and its size report. A build that does not fit raises UserError."""
+    board = boards.get(board_name)
+    if harness not in HARNESSES:
+        raise UserError(f"--harness {harness!r}: choose " + " or ".join(HARNESSES))
+    source = Path(source)
+    driver = choose_driver(board, toolchain_choice)
+    if source.suffix == ".h":
+        model_dir, name, variant_sha, model_sha, harness_file, defines = _foreign_header(source)
+    else:
+        v = variant_mod.load(source)
+        name, variant_sha, model_sha = v.sha256[:12], v.sha256, v.parent_sha256
+        harness_file, defines = HARNESSES[harness], ()
+    out_dir = Path(out_dir or ROOT / "build" / board.name / f"{name}-{harness}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if source.suffix != ".h":
+        (out_dir / "hsk_model.h").write_text(codegen.generate(v))
+        model_dir = out_dir
+    for old in out_dir.glob("*.su"):
+        old.unlink()
+    if driver == "system":
+        elf, cmd = _system_build(board, model_dir, out_dir, harness_file, defines)
+    else:
+        elf, cmd = _pio_build(board, model_dir, harness_file)
+    tool, fmt, ext = OBJCOPY[board.arch]
+    image = out_dir / f"firmware{ext}"
+    if shutil.which(tool):
+        toolchain.run(
+            [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
+        )
+    sections, symbols, memory = firmware.read_elf(elf)
+    fw = firmware.Firmware(
+        board=board.name,
+        harness=harness if source.suffix != ".h" else "hasaki-header",
+        toolchain=driver,
+        elf=str(elf),
+        image=str(image),
+        sha256=firmware.sha256_file(elf),
+        variant_sha256=variant_sha,
+        model_sha256=model_sha,
+        sections=sections,
+        symbols=symbols,
+        flash_bytes=memory["flash"],
+        ram_bytes=memory["ram"],
+        stack=_analyse_stack(board, elf, out_dir),
+        command=[str(c) for c in cmd],
+    )
+    result = fit.check(board, fw)
+    firmware.save(fw, out_dir / "firmware.json")
+    report = {
+        "firmware": fw.as_dict(),
+        "fit": result.as_dict(),
+        "sizes": firmware.size_report(fw),
+        "record": str(out_dir / "firmware.json"),
+    }
+    if check_fit and not result.passed:
+        raise UserError(f"{source.name} does not fit {board.name}:\n  " + "\n  ".join(result.reasons))
+    return report
+
+
+def _foreign_header(header: Path):
+    """A Hasaki-exported header, built as it is (its own layout) with a harness calling predict()."""
+    text = header.read_text(errors="replace")
+    m = re.search(r"//\s*Architecture\s*:\s*([\d\s-]+)", text)
+    if not m:
+        raise UserError(f"{header}: no '// Architecture: ...' comment; is this a Hasaki header?")
+    dims = [int(d) for d in m.group(1).split("-") if d.strip()]
+    defines = (f"-DHSK_N_IN={dims[0]}", f"-DHSK_N_OUT={dims[-1]}", f'-DHSK_HEADER="{header.resolve()}"')
+    return header.parent, header.stem, None, None, "hasaki_main.c", defines
