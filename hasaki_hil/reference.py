@@ -46,9 +46,22 @@ def int8_layer(q_in: np.ndarray, layer: VLayer) -> np.ndarray:
     return np.clip(y + layer.out_q.zero_point, lo, 127).astype(np.int8)
 
 
-def run(variant: Variant, X: np.ndarray) -> RefResult:
+def native_inputs(variant: Variant, X: np.ndarray) -> np.ndarray:
+    """What the firmware's predict takes for raw inputs X: normalised floats, or for an int8
+    first layer the normalised, quantised int8 values (PREFIX_quantize_input)."""
     a = normalise(X, variant.input_offset, variant.input_scale)
-    q = None  # the int8 activations while consecutive int8 layers run
+    first = variant.layers[0]
+    if first.kind == "int8":
+        return qmath.quantize(a, first.in_q.inv_scale, first.in_q.zero_point)
+    return np.asarray(X, np.float32)
+
+
+def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
+    """Outputs for raw inputs X, or with ``native`` for inputs already in predict's native
+    type (int8 values for an int8 first layer; raw floats otherwise)."""
+    int8_in = native and variant.layers[0].kind == "int8"
+    a = None if int8_in else normalise(X, variant.input_offset, variant.input_scale)
+    q = np.asarray(X, np.int8) if int8_in else None  # the int8 activations while consecutive int8 layers run
     prev = None
     for layer in variant.layers:
         if layer.kind == "int8":
