@@ -113,7 +113,7 @@ def make(model: Model, kinds: list[str], calib_X, scheme: str, equalize: bool) -
     """Build a variant, equalising first when asked (mode by whether activations stay float)."""
     options = {"equalize": equalize}
     base = quantize.equalize(model, calib_X, float_acts="int8" not in kinds) if equalize else model
-    return quantize.build(base, kinds, calib_X, scheme, options, parent_sha256=model.sha256)
+    return quantize.build(base, kinds, calib_X, scheme, options, parent=model)
 
 
 def sensitivity(

@@ -125,11 +125,12 @@ def build(
     calib_X: np.ndarray | None,
     scheme: str,
     options: dict | None = None,
-    parent_sha256: str | None = None,
+    parent: Model | None = None,
 ) -> Variant:
     """The variant with layer k quantised as ``kinds[k]`` ("f32", "int8-wo" or "int8").
 
-    ``parent_sha256`` names the model the user started from (default: ``model``'s own).
+    ``parent`` is the float model the user started from (default: ``model`` itself), kept in
+    the variant as its reference.
     """
     if len(kinds) != len(model.layers):
         raise UserError(f"{len(kinds)} layer kinds given for a model with {len(model.layers)} layers")
@@ -161,7 +162,7 @@ def build(
         input_scale=model.input_scale,
         input_min=model.input_min,
         input_max=model.input_max,
-        parent_sha256=parent_sha256 or model.sha256,
+        parent=parent or model,
         name=model.name,
         options=dict(options or {}),
     )

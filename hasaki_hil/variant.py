@@ -8,8 +8,8 @@
   (multiplier, shift), ReLU folded into the clamp, sigmoid/tanh/leaky_relu through a
   256-entry table, softmax in float on the dequantised logits (output layer only).
 
-A variant's sha256 covers its whole file content except the hash itself, and names the
-parent model's sha256.
+A variant's sha256 covers its whole file content except the hash itself; the file carries
+its parent float model, the reference every test of the variant compares with.
 """
 
 import hashlib
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from . import docfile
+from . import docfile, modelfile
 from .errors import UserError
+from .model import Model
 
 KINDS = ("f32", "int8-wo", "int8")
 
@@ -82,9 +83,13 @@ class Variant:
     input_scale: np.ndarray
     input_min: np.ndarray
     input_max: np.ndarray
-    parent_sha256: str
+    parent: Model  # the float model this variant was derived from: its reference
     name: str = "model"
     options: dict = field(default_factory=dict)
+
+    @property
+    def parent_sha256(self) -> str:
+        return self.parent.sha256
 
     @property
     def dims(self) -> tuple[int, ...]:
@@ -149,6 +154,7 @@ def to_dict(v: Variant) -> dict:
         "scheme": v.scheme,
         "name": v.name,
         "parent_sha256": v.parent_sha256,
+        "parent": modelfile.to_dict(v.parent),
         "dims": list(v.dims),
         "kinds": list(v.kinds),
         "activations": list(v.activations),
@@ -182,7 +188,7 @@ def from_dict(doc: dict) -> Variant:
     return Variant(
         scheme=doc["scheme"],
         layers=tuple(layers),
-        parent_sha256=doc["parent_sha256"],
+        parent=modelfile.from_dict(doc["parent"]),
         name=doc.get("name", "model"),
         options=dict(doc.get("options", {})),
         **{k: np.asarray(norm[k], np.float32) for k in ("input_offset", "input_scale", "input_min", "input_max")},
