@@ -16,7 +16,7 @@ from . import variant as variant_mod
 from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
-HARNESSES = {"emu": "emu_main.c"}
+HARNESSES = {"emu": "emu_main.c"}  # the serial harness comes with the board firmware
 # The AVR linker scripts take their region sizes from these symbols. Linking with roomy
 # regions lets an oversized build finish, so the fit check can say by how much it is over;
 # the layout, and so the image, is the same as with the board's own sizes.

@@ -148,6 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="build folder (default build/BOARD/VARIANT-HARNESS)")
     _add_json(p)
 
+    p = sub.add_parser("test", help="run a variant on an emulated core or a board and gate it")
+    p.add_argument("variant")
+    p.add_argument("--board", required=True)
+    p.add_argument("--emulate", action="store_true", help="run on the board's emulated core")
+    p.add_argument("--port", help="serial port URL of a board running the serial firmware")
+    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    p.add_argument("--vectors", required=True, metavar="CSV", help="labelled test vectors")
+    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument("--max-flip-rate", type=float, default=0.001, help="share of decisions that may flip (0.001)")
+    p.add_argument("--max-accuracy-drop", type=float, default=0.005, help="accuracy loss allowed (0.005)")
+    p.add_argument("--max-new-fn", type=int, help="extra false negatives allowed per class (off; 0 for safety)")
+    p.add_argument("--record", help="where to write the validation record (default: beside the firmware)")
+    _header_flag(p)
+    _add_json(p)
+
     p = sub.add_parser("boards", help="list the supported boards")
     _add_json(p)
 
@@ -253,6 +268,15 @@ def _run(args) -> tuple[dict, callable]:
             args.variant, args.board, harness=args.harness, toolchain_choice=args.toolchain, out_dir=args.output
         )
         return r, console.print_build
+    if args.command == "test":
+        from . import hil_test
+
+        t = gate.Thresholds(max_flip_rate=args.max_flip_rate, max_accuracy_drop=args.max_accuracy_drop,
+                            max_new_fn=args.max_new_fn)
+        r = hil_test.run_test(args.variant, args.board, args.vectors, emulate=args.emulate, port=args.port,
+                              baud=args.baud, thresholds=t, threshold=args.threshold, record_path=args.record,
+                              header=args.header, show_progress=not args.json)
+        return r, console.print_test
     if args.command == "boards":
         from . import boards
 

@@ -138,3 +138,23 @@ def print_build(r: dict) -> None:
     for reason in fit["reasons"]:
         print(f"  {reason}")
     print(f"  record {r['record']}")
+
+
+def print_test(r: dict) -> None:
+    c = r["cycles"]
+    print(f"{r['board']} ({r['target']}): {r['scheme']} variant {r['variant_sha256'][:12]}, "
+          f"firmware {r['firmware_sha256'][:12]}, {r['rows']} vectors")
+    if "median" in c:
+        print(f"  cycles per inference ({c['provenance']}): min {c['min']}, median {c['median']:.0f}, max {c['max']}"
+              f" ({c['microseconds_median']:.1f} us at the board's clock)")
+    m = r["metrics"]
+    if "accuracy" in m:
+        print(f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
+              f"max abs error {m['max_abs_error']:.4g}")
+    s = r["sizes"]
+    print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B"
+          + (f", lowest SP seen {s['stack_measured_low_water']:#x}" if s["stack_measured_low_water"] else ""))
+    for reason in r["reasons"]:
+        print(f"  {reason}")
+    print(f"  record {r['record']}")
+    print(f"Result: {r['verdict']}")

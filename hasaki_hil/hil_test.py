@@ -1,0 +1,107 @@
+"""The ``test`` command: run a variant's firmware on an emulated core or a board over serial,
+compare with the float reference using the gate's metrics, and write a validation record."""
+
+import datetime
+import hashlib
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, boards, build, data, docfile, gate, metrics, reference
+from . import variant as variant_mod
+from .errors import UserError
+from .forward import predict as float_predict
+from .progress import Progress
+
+RECORD_FORMAT = "hasaki-hil-validation"
+RECORD_VERSION = 1
+
+
+def vectors_hash(native: np.ndarray, labels: np.ndarray) -> str:
+    h = hashlib.sha256(np.ascontiguousarray(native).tobytes())
+    h.update(np.ascontiguousarray(labels, np.float64).tobytes())
+    return h.hexdigest()
+
+
+def cycle_summary(cycles: np.ndarray, provenance: str, clock_hz: int) -> dict:
+    if cycles.size == 0:
+        return {"provenance": provenance}
+    med = float(statistics.median(cycles.tolist()))
+    return {"provenance": provenance, "min": int(cycles.min()), "median": med, "max": int(cycles.max()),
+            "microseconds_median": med / clock_hz * 1e6}
+
+
+def run_test(variant_path, board_name: str, vectors_csv, *, emulate: bool = False, port: str | None = None,
+             baud: int | None = None, thresholds: gate.Thresholds | None = None, threshold: float = 0.5,
+             record_path=None, header: bool | None = None, show_progress: bool = True) -> dict:
+    if emulate == (port is not None):
+        raise UserError("give exactly one of --emulate or --port URL")
+    t = thresholds or gate.Thresholds()
+    t.check()
+    board = boards.get(board_name)
+    v = variant_mod.load(variant_path)
+    model = v.parent
+    ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    native = reference.native_inputs(v, ds.X)
+    built = build.build(variant_path, board.name, harness="emu" if emulate else "serial", toolchain_choice="auto")
+    fw = built["firmware"]
+    last = v.layers[-1]
+    out_int8 = last.kind == "int8" and last.activation != "softmax"
+    out_dtype = np.int8 if out_int8 else np.float32
+    progress = Progress(len(native), "test", enabled=show_progress)
+    vectors = [row.tobytes() for row in native]
+    if emulate:
+        from .emu_target import EmulatorTarget
+
+        result = EmulatorTarget(board).run(fw["elf"], vectors, out_dtype, v.dims[-1], progress.update)
+        kind = f"emulator:{board.emulator}"
+    else:
+        from .targets import SerialTarget
+
+        result = SerialTarget(port, baud or board.baud).run(vectors, v.sha256, out_dtype, v.dims[-1], progress.update)
+        kind = f"serial:{port}"
+    progress.close()
+    reasons, passed = [], True
+    ref_out = reference.run(v, native, native=True)
+    n_done = len(result.outputs)
+    if result.faults:
+        passed = False
+        reasons.append(f"the firmware faulted: {result.faults[0]['fault']}")
+    got = result.outputs if n_done else np.zeros((0, v.dims[-1]), out_dtype)
+    if out_int8:
+        mismatch = int(np.sum(np.any(got != ref_out.q_outputs[:n_done], axis=1)))
+        device = np.asarray([], np.float32) if not n_done else None
+        from .qmath import dequantize
+
+        device = dequantize(got, last.out_q.scale, last.out_q.zero_point)
+    else:
+        device = got.astype(np.float32)
+        mismatch = int(np.sum(~np.isclose(device, ref_out.outputs[:n_done], rtol=1e-5, atol=1e-6).all(axis=1)))
+    if mismatch:
+        passed = False
+        reasons.append(f"{mismatch} of {n_done} vectors differ from the host reference of this variant")
+    float_ref = float_predict(model, ds.X)
+    m = metrics.compare(device, float_ref[:n_done], v.output_activation, ds.Y[:n_done], threshold) if n_done else {}
+    if n_done:
+        ok, gate_reasons = gate.verdict(m, t)
+        passed = passed and ok
+        reasons += gate_reasons
+    record = {
+        "format": RECORD_FORMAT, "version": RECORD_VERSION,
+        "verdict": "PASSED" if passed else "FAILED", "reasons": reasons,
+        "firmware_sha256": fw["sha256"], "variant_sha256": v.sha256, "model_sha256": v.parent_sha256,
+        "vectors_sha256": vectors_hash(native, ds.Y), "vectors": str(vectors_csv), "rows": ds.n_rows,
+        "board": board.name, "target": kind, "scheme": v.scheme, "layers": list(v.kinds),
+        "thresholds": t.as_dict(), "metrics": m, "host_reference_mismatches": mismatch,
+        "cycles": cycle_summary(result.cycles, result.provenance, board.clock_hz),
+        "sizes": {"flash": fw["flash_bytes"], "ram_static": fw["ram_bytes"], "stack": fw["stack"].get("bytes"),
+                  "stack_measured_low_water": result.info.get("stack_low_water")},
+        "faults": result.faults, "tool_version": __version__,
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    path = Path(record_path or Path(fw["elf"]).parent / f"validation-{kind.split(':')[0]}.json")
+    docfile.write(path, record)
+    record["record"] = str(path)
+    record["passed"] = passed
+    return record

@@ -1,0 +1,57 @@
+"""`hasaki-hil test --emulate`: the firmware on an emulated core, compared and gated, with a record."""
+
+import json
+
+import numpy as np
+import pytest
+
+from hasaki_hil import docfile, quantize
+from hasaki_hil import variant as variant_mod
+
+from .test_quantize import pathology_data, pathology_model
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hil")
+    data = pathology_data(d / "vectors.csv", n=300, seed=5)
+    X = np.loadtxt(data, delimiter=",")[:, :4]
+    m = pathology_model()
+    good = d / "good.variant"
+    bad = d / "bad.variant"
+    variant_mod.save(quantize.build(m, ["f32", "f32"], None, "f32"), good)
+    variant_mod.save(quantize.build(m, ["int8-wo", "int8-wo"], X, "int8-wo"), bad)  # the pathology: fails
+    return d, data, good, bad
+
+
+@pytest.mark.parametrize("board", ["attiny85", "uno"])
+def test_emulated_gate_passes_a_good_variant_and_fails_a_bad_one(setup, cli, board):
+    d, data, good, bad = setup
+    code, out, err = cli("test", good, "--board", board, "--emulate", "--vectors", data, "--json",
+                         "--record", d / f"{board}-good.json")
+    r = json.loads(out)
+    assert code == 0 and r["verdict"] == "PASSED", (err, r["reasons"])
+    assert r["host_reference_mismatches"] == 0 and r["cycles"]["provenance"] == "exact"
+    assert r["cycles"]["min"] > 0 and r["rows"] == 300
+    saved = docfile.read(d / f"{board}-good.json", "hasaki-hil-validation", 1, "validation record")
+    for key in ("firmware_sha256", "variant_sha256", "vectors_sha256", "board", "target", "metrics", "cycles",
+                "sizes", "verdict", "tool_version", "time"):
+        assert key in saved
+    code, out, _ = cli("test", bad, "--board", board, "--emulate", "--vectors", data, "--json",
+                       "--record", d / f"{board}-bad.json")
+    r = json.loads(out)
+    assert code == 1 and r["verdict"] == "FAILED" and r["host_reference_mismatches"] == 0
+    assert any("flip rate" in reason for reason in r["reasons"])
+
+
+def test_emulate_or_port_exactly_one(setup, cli):
+    d, data, good, _ = setup
+    code, _, err = cli("test", good, "--board", "uno", "--vectors", data)
+    assert code == 2 and "exactly one of --emulate or --port" in err
+
+
+def test_esp32_has_no_emulator(setup, cli, tmp_path, monkeypatch):
+    d, data, good, _ = setup
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "none"))
+    code, _, err = cli("test", good, "--board", "esp32", "--emulate", "--vectors", data)
+    assert code == 2
