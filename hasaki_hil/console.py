@@ -103,8 +103,15 @@ def print_quantize_test(r: dict) -> None:
 
 
 def print_demo(r: dict) -> None:
+    print("== train")
     print_train(r["train"])
+    print("== validate")
     print_validate(r["validate"])
+    print("== quantisation gate (--scheme auto)")
+    print_quantize_test(r["quantize"])
+    if "test" in r:
+        print("== firmware on the emulated board")
+        print_test(r["test"])
     print(f"results in {r['workdir']}")
 
 
