@@ -141,11 +141,15 @@ static HSK_UNUSED int32_t hsk_requantize(int32_t acc, uint16_t m, uint8_t s)
 }
 #endif
 
+#ifndef HSK_DENSE_Q_ATTR
+#define HSK_DENSE_Q_ATTR /* hsk_avr.h: inline */
+#endif
+
 /* One int8 layer: acc = bias[o] + sum_i q[o][i] * x[i] (bias folded with the input zero point),
  * requantised, then clamped (relu: at the output zero point) or looked up in a table. */
-static HSK_UNUSED void hsk_dense_q(const int8_t *x, int8_t *y, const int8_t *q, const int32_t *bias, const uint16_t *m,
-                                  const uint8_t *shift, uint16_t n_in, uint16_t n_out, int16_t zp, int16_t lo,
-                                  const int8_t *lut)
+static HSK_UNUSED HSK_DENSE_Q_ATTR void hsk_dense_q(const int8_t *x, int8_t *y, const int8_t *q, const int32_t *bias,
+                                                   const uint16_t *m, const uint8_t *shift, uint16_t n_in,
+                                                   uint16_t n_out, int16_t zp, int16_t lo, const int8_t *lut)
 {
     uint16_t o;
     for (o = 0; o < n_out; o++) {
