@@ -16,7 +16,24 @@ from . import variant as variant_mod
 from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
-HARNESSES = {"emu": "emu_main.c"}  # the serial harness comes with the board firmware
+HARNESSES = {"emu": "emu_main.c", "serial": None}  # serial: per board, see serial_harness()
+SERIAL_HARNESS = {"uno": "serial_avr.c"}  # boards whose serial firmware exists
+
+
+def serial_harness(board: boards.Board) -> tuple[str, tuple[str, ...]]:
+    """The serial firmware's source for a board and its defines (clock, baud, name)."""
+    if board.name not in SERIAL_HARNESS:
+        raise UserError(
+            f"there is no serial firmware for {board.name} yet (boards with one: {', '.join(SERIAL_HARNESS)})",
+            hint=f"prove it on the emulated core instead: hasaki-hil test VARIANT --board {board.name} --emulate",
+        )
+    return SERIAL_HARNESS[board.name], (
+        f"-DF_CPU={board.clock_hz}UL",
+        f"-DHSK_BAUD={board.baud}UL",
+        f'-DHSK_BOARD_NAME="{board.name}"',
+    )
+
+
 # The AVR linker scripts take their region sizes from these symbols. Linking with roomy
 # regions lets an oversized build finish, so the fit check can say by how much it is over;
 # the layout, and so the image, is the same as with the board's own sizes.
@@ -104,7 +121,7 @@ def build(
     else:
         v = variant_mod.load(source)
         name, variant_sha, model_sha = v.sha256[:12], v.sha256, v.parent_sha256
-        harness_file, defines = HARNESSES[harness], ()
+        harness_file, defines = (HARNESSES[harness], ()) if harness == "emu" else serial_harness(board)
     out_dir = Path(out_dir or ROOT / "build" / board.name / f"{name}-{harness}")
     out_dir.mkdir(parents=True, exist_ok=True)
     if source.suffix != ".h":

@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build firmware for a board, with fit check and size report")
     p.add_argument("variant", help="a variant file, or a Hasaki-exported C header (*.h) to check as it is")
     p.add_argument("--board", required=True)
-    p.add_argument("--harness", default="emu", choices=["emu"], help="firmware harness (default emu)")
+    p.add_argument("--harness", default="emu", choices=["emu", "serial"],
+                   help="emu: for the emulated core; serial: the wire-protocol firmware for a board")
     p.add_argument(
         "--toolchain",
         default="auto",
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--emulate", action="store_true", help="run on the board's emulated core")
     p.add_argument("--port", help="serial port URL of a board running the serial firmware")
     p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each reply (default 2)")
     p.add_argument("--vectors", required=True, metavar="CSV", help="labelled test vectors")
     p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
     p.add_argument("--max-flip-rate", type=float, default=0.001, help="share of decisions that may flip (0.001)")
@@ -162,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", help="where to write the validation record (default: beside the firmware)")
     _header_flag(p)
     _add_json(p)
+
+    p = sub.add_parser("serve-emulated", help="run a board's serial firmware on its emulated core behind a pty")
+    p.add_argument("firmware", help="the ELF of a serial-harness build (hasaki-hil build --harness serial)")
+    p.add_argument("--board", default="uno")
+    p.add_argument("--seconds", type=float, default=3600, help="stop after this long (default 1 h)")
 
     p = sub.add_parser("boards", help="list the supported boards")
     _add_json(p)
@@ -275,8 +282,12 @@ def _run(args) -> tuple[dict, callable]:
                             max_new_fn=args.max_new_fn)
         r = hil_test.run_test(args.variant, args.board, args.vectors, emulate=args.emulate, port=args.port,
                               baud=args.baud, thresholds=t, threshold=args.threshold, record_path=args.record,
-                              header=args.header, show_progress=not args.json)
+                              header=args.header, show_progress=not args.json, timeout=args.timeout)
         return r, console.print_test
+    if args.command == "serve-emulated":
+        from . import emu_serial
+
+        return emu_serial.serve(args.firmware, args.board, args.seconds), console.print_serve
     if args.command == "boards":
         from . import boards
 

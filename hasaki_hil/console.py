@@ -165,3 +165,8 @@ def print_test(r: dict) -> None:
         print(f"  {reason}")
     print(f"  record {r['record']}")
     print(f"Result: {r['verdict']}")
+
+
+def print_serve(r: dict) -> None:
+    print(f"served {r['firmware']} for {r['seconds']:.0f} s" + (f"; the firmware stopped: {r['error']}" if r["error"]
+                                                                  else ""))

@@ -13,6 +13,7 @@ import tty
 import numpy as np
 
 from . import protocol, reference
+from .linkfaults import LinkFaults
 from .protocol import Message
 from .variant import Variant
 
@@ -32,8 +33,7 @@ class FakeBoard:
         banner: bytes = b"fake board booting\r\n",
     ):
         self.variant = variant
-        self.rng = np.random.default_rng(seed)
-        self.rates = (flip_rate, drop_rate, insert_rate)
+        self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
         self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
         first, last = variant.layers[0], variant.layers[-1]
         self.in_dtype = np.int8 if first.kind == "int8" else np.float32
@@ -43,23 +43,6 @@ class FakeBoard:
         )
         self.runs = 0
         self._stop = threading.Event()
-
-    # -- link faults, applied to every byte in both directions ------------------------------
-    def _mangle(self, data: bytes) -> bytes:
-        flip, drop, insert = self.rates
-        if not any(self.rates):
-            return data
-        out = bytearray()
-        for b in data:
-            r = self.rng.random()
-            if r < drop:
-                continue
-            if r < drop + flip:
-                b ^= 1 << int(self.rng.integers(8))
-            out.append(b)
-            if self.rng.random() < insert:
-                out.append(int(self.rng.integers(256)))
-        return bytes(out)
 
     def _reply(self, msg: Message) -> bytes:
         if msg.type == protocol.HELLO:
@@ -79,7 +62,7 @@ class FakeBoard:
 
     def _serve(self, master: int) -> None:
         deframer = protocol.Deframer()
-        os.write(master, self._mangle(self.banner))
+        os.write(master, self.faults.apply(self.banner))
         while not self._stop.is_set():
             ready, _, _ = select.select([master], [], [], 0.05)
             if not ready:
@@ -88,9 +71,9 @@ class FakeBoard:
                 data = os.read(master, 4096)
             except OSError:
                 return
-            for msg in deframer.feed(self._mangle(data)):
+            for msg in deframer.feed(self.faults.apply(data)):
                 if not self.silent:
-                    os.write(master, self._mangle(self._reply(msg)))
+                    os.write(master, self.faults.apply(self._reply(msg)))
 
     def __enter__(self) -> str:
         self.master, self.slave = os.openpty()

@@ -28,13 +28,30 @@ def cycle_summary(cycles: np.ndarray, provenance: str, clock_hz: int) -> dict:
     if cycles.size == 0:
         return {"provenance": provenance}
     med = float(statistics.median(cycles.tolist()))
-    return {"provenance": provenance, "min": int(cycles.min()), "median": med, "max": int(cycles.max()),
-            "microseconds_median": med / clock_hz * 1e6}
+    return {
+        "provenance": provenance,
+        "min": int(cycles.min()),
+        "median": med,
+        "max": int(cycles.max()),
+        "microseconds_median": med / clock_hz * 1e6,
+    }
 
 
-def run_test(variant_path, board_name: str, vectors_csv, *, emulate: bool = False, port: str | None = None,
-             baud: int | None = None, thresholds: gate.Thresholds | None = None, threshold: float = 0.5,
-             record_path=None, header: bool | None = None, show_progress: bool = True) -> dict:
+def run_test(
+    variant_path,
+    board_name: str,
+    vectors_csv,
+    *,
+    emulate: bool = False,
+    port: str | None = None,
+    baud: int | None = None,
+    thresholds: gate.Thresholds | None = None,
+    threshold: float = 0.5,
+    record_path=None,
+    header: bool | None = None,
+    show_progress: bool = True,
+    timeout: float = 2.0,
+) -> dict:
     if emulate == (port is not None):
         raise UserError("give exactly one of --emulate or --port URL")
     t = thresholds or gate.Thresholds()
@@ -59,7 +76,8 @@ def run_test(variant_path, board_name: str, vectors_csv, *, emulate: bool = Fals
     else:
         from .targets import SerialTarget
 
-        result = SerialTarget(port, baud or board.baud).run(vectors, v.sha256, out_dtype, v.dims[-1], progress.update)
+        target = SerialTarget(port, baud or board.baud, timeout=timeout)
+        result = target.run(vectors, v.sha256, out_dtype, v.dims[-1], progress.update)
         kind = f"serial:{port}"
     progress.close()
     reasons, passed = [], True
@@ -88,16 +106,33 @@ def run_test(variant_path, board_name: str, vectors_csv, *, emulate: bool = Fals
         passed = passed and ok
         reasons += gate_reasons
     record = {
-        "format": RECORD_FORMAT, "version": RECORD_VERSION,
-        "verdict": "PASSED" if passed else "FAILED", "reasons": reasons,
-        "firmware_sha256": fw["sha256"], "variant_sha256": v.sha256, "model_sha256": v.parent_sha256,
-        "vectors_sha256": vectors_hash(native, ds.Y), "vectors": str(vectors_csv), "rows": ds.n_rows,
-        "board": board.name, "target": kind, "scheme": v.scheme, "layers": list(v.kinds),
-        "thresholds": t.as_dict(), "metrics": m, "host_reference_mismatches": mismatch,
+        "format": RECORD_FORMAT,
+        "version": RECORD_VERSION,
+        "verdict": "PASSED" if passed else "FAILED",
+        "reasons": reasons,
+        "firmware_sha256": fw["sha256"],
+        "variant_sha256": v.sha256,
+        "model_sha256": v.parent_sha256,
+        "vectors_sha256": vectors_hash(native, ds.Y),
+        "vectors": str(vectors_csv),
+        "rows": ds.n_rows,
+        "board": board.name,
+        "target": kind,
+        "scheme": v.scheme,
+        "layers": list(v.kinds),
+        "thresholds": t.as_dict(),
+        "metrics": m,
+        "host_reference_mismatches": mismatch,
         "cycles": cycle_summary(result.cycles, result.provenance, board.clock_hz),
-        "sizes": {"flash": fw["flash_bytes"], "ram_static": fw["ram_bytes"], "stack": fw["stack"].get("bytes"),
-                  "stack_measured_low_water": result.info.get("stack_low_water")},
-        "faults": result.faults, "tool_version": __version__,
+        "sizes": {
+            "flash": fw["flash_bytes"],
+            "ram_static": fw["ram_bytes"],
+            "stack": fw["stack"].get("bytes"),
+            "stack_measured_low_water": result.info.get("stack_low_water"),
+        },
+        "faults": result.faults,
+        "link_retries": len(result.retries),
+        "tool_version": __version__,
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     path = Path(record_path or Path(fw["elf"]).parent / f"validation-{kind.split(':')[0]}.json")

@@ -24,7 +24,8 @@ class RunResult:
     cycles: np.ndarray  # int64 [n], cycles of the inference alone
     provenance: str  # "exact", "estimate" or "hardware"
     counter: str  # what produced the cycles
-    faults: list = field(default_factory=list)  # recovered link faults, for the record
+    faults: list = field(default_factory=list)  # firmware faults that ended the run (emulated cores)
+    retries: list = field(default_factory=list)  # link faults recovered by resending
     info: dict = field(default_factory=dict)
 
 
@@ -117,6 +118,7 @@ class SerialTarget:
             np.array(cycles, np.int64),
             provenance,
             hello.counter,
+            [],
             faults,
             {
                 "board": hello.board,

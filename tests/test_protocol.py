@@ -86,7 +86,7 @@ def test_fake_board_over_a_pty(case):
     v, vectors, expected = case
     with FakeBoard(v) as port:
         r = _run(v, vectors, port)
-    assert np.array_equal(r.outputs, expected) and r.faults == []
+    assert np.array_equal(r.outputs, expected) and r.retries == []
 
 
 @pytest.mark.parametrize("faults", [{"flip_rate": 0.01}, {"drop_rate": 0.01, "insert_rate": 0.01}])
@@ -99,7 +99,7 @@ def test_corrupted_link_gives_the_right_result_or_a_clear_error(case, faults):
             assert "no valid reply" in str(e)  # a clear stop is allowed; a wrong result is not
             return
     assert np.array_equal(r.outputs, expected)
-    assert r.faults, "1% corrupted bytes must have cost some retries"
+    assert r.retries, "1% corrupted bytes must have cost some retries"
 
 
 def test_a_reset_mid_run_is_reported(case):

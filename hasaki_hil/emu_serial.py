@@ -1,0 +1,103 @@
+"""A board without hardware: the real serial firmware running on the AVR core, its USART0
+connected to a pseudo-terminal, so SerialTarget talks to real firmware bytes over a real tty.
+
+    with EmulatedSerialBoard(elf) as port:      # port: a /dev/pts/N path
+        SerialTarget(port, 115200).run(...)
+
+The firmware runs until it polls the USART with nothing to read; bytes arriving on the
+pty are fed in and it runs again. Every run is bounded by a cycle budget.
+"""
+
+import os
+import select
+import threading
+import tty
+
+from .errors import UserError
+from .linkfaults import LinkFaults
+
+RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
+
+
+class EmulatedSerialBoard:
+    def __init__(
+        self, elf, mcu: str = "atmega328p", *, faults: LinkFaults | None = None, reset_after_bytes: int | None = None
+    ):
+        """``faults`` corrupts bytes in both directions; ``reset_after_bytes`` resets the
+        core once, after that many bytes have reached the firmware (a crash mid-run)."""
+        self.elf, self.mcu = elf, mcu
+        self.faults = faults or LinkFaults()
+        self.reset_after_bytes = reset_after_bytes
+        self.error: str | None = None
+        self._stop = threading.Event()
+
+    def _serve(self) -> None:
+        from emulator.avr.core import AvrCore
+        from emulator.core import StopReason
+        from emulator.errors import EmulatorError
+
+        core = AvrCore(self.mcu)
+        try:
+            core.load(self.elf)
+            received = 0
+            while not self._stop.is_set():
+                stop = core.run(max_cycles=RUN_BUDGET)
+                out = self.faults.apply(core.usart.take())
+                if out:
+                    os.write(self.master, out)
+                if stop.reason is not StopReason.PERIPHERAL:
+                    self.error = f"the firmware stopped ({stop.reason.value} at pc={stop.pc:#x})"
+                    return
+                while not self._stop.is_set() and not core.usart.pending_rx:
+                    ready, _, _ = select.select([self.master], [], [], 0.05)
+                    if ready:
+                        data = self.faults.apply(os.read(self.master, 4096))
+                        received += len(data)
+                        if self.reset_after_bytes is not None and received >= self.reset_after_bytes:
+                            self.reset_after_bytes = None
+                            core.reset()  # the firmware restarts and announces itself with BOOT
+                            break
+                        core.usart.feed(data)
+        except (EmulatorError, OSError) as e:
+            self.error = str(e)  # the host sees silence and reports it; the cause is kept here
+
+    def __enter__(self) -> str:
+        if self.mcu != "atmega328p":
+            raise UserError(f"no emulated USART for {self.mcu}; only the uno's ATmega328P has one")
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        return os.ttyname(self.slave)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def serve(elf, board_name: str, seconds: float) -> dict:
+    """Serve a board's serial firmware on a pty until ``seconds`` pass or Ctrl-C."""
+    import sys
+    import time
+
+    from .boards import get
+
+    board = get(board_name)
+    if board.emulator != "avr":
+        raise UserError(f"{board.name} has no emulated serial link here")
+    t0 = time.monotonic()
+    served = EmulatedSerialBoard(elf, board.mcu)
+    with served as port:
+        print(
+            f"{board.name} firmware running on the emulated core; port {port} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            while time.monotonic() - t0 < seconds:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+    return {"firmware": str(elf), "seconds": time.monotonic() - t0, "error": served.error}

@@ -1,0 +1,99 @@
+"""`hasaki-hil test --port` against the uno's real serial firmware running on the AVR core
+behind a pseudo-terminal: the same outputs as --emulate, and link faults handled."""
+
+import json
+
+import numpy as np
+import pytest
+
+from hasaki_hil import build, quantize
+from hasaki_hil import variant as variant_mod
+from hasaki_hil.emu_serial import EmulatedSerialBoard
+
+from .test_quantize import pathology_data, pathology_model
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    d = tmp_path_factory.mktemp("serial")
+    data = pathology_data(d / "vectors.csv", n=150, seed=9)
+    X = np.loadtxt(data, delimiter=",")[:, :4]
+    path = d / "int8.variant"
+    variant_mod.save(quantize.build(pathology_model(), ["int8", "int8"], X, "int8"), path)
+    fw = build.build(path, "uno", harness="serial", toolchain_choice="system", out_dir=d / "fw")["firmware"]
+    return d, data, path, fw
+
+
+def test_serial_firmware_over_a_pty_matches_the_emulated_run(setup, cli):
+    d, data, path, fw = setup
+    code, out, err = cli(
+        "test", path, "--board", "uno", "--emulate", "--vectors", data, "--json", "--record", d / "emu.json"
+    )
+    emulated = json.loads(out)
+    board = EmulatedSerialBoard(fw["elf"])
+    with board as port:
+        code, out, err = cli(
+            "test", path, "--board", "uno", "--port", port, "--vectors", data, "--json", "--record", d / "serial.json"
+        )
+    assert board.error is None, board.error
+    serial = json.loads(out)
+    assert serial["target"].startswith("serial:/dev/pts/")
+    assert serial["host_reference_mismatches"] == 0 == emulated["host_reference_mismatches"]
+    assert serial["metrics"]["flips"] == emulated["metrics"]["flips"]
+    assert serial["metrics"]["max_abs_error"] == emulated["metrics"]["max_abs_error"]
+    assert serial["verdict"] == emulated["verdict"] and code == (0 if serial["verdict"] == "PASSED" else 1)
+    assert serial["cycles"]["provenance"] == "hardware"
+
+
+def test_a_firmware_for_another_variant_is_refused(setup, cli, tmp_path):
+    d, data, path, fw = setup
+    other = tmp_path / "other.variant"
+    variant_mod.save(quantize.build(pathology_model(), ["f32", "f32"], None, "f32"), other)
+    with EmulatedSerialBoard(fw["elf"]) as port:
+        code, _, err = cli("test", other, "--board", "uno", "--port", port, "--vectors", data)
+    assert code == 2 and "refusing its results" in err
+
+
+def test_no_serial_firmware_for_the_attiny85_yet(setup, cli):
+    d, data, path, _ = setup
+    code, _, err = cli("test", path, "--board", "attiny85", "--port", "/dev/null", "--vectors", data)
+    assert code == 2 and "no serial firmware for attiny85" in err
+
+
+def _serial_run(fw, data, path, cli, d, **board_kw):
+    board = EmulatedSerialBoard(fw["elf"], **board_kw)
+    with board as port:
+        code, out, err = cli(
+            "test",
+            path,
+            "--board",
+            "uno",
+            "--port",
+            port,
+            "--vectors",
+            data,
+            "--json",
+            "--record",
+            d / "faulty.json",
+            "--timeout",
+            "0.3",
+        )
+    return code, out, err
+
+
+def test_corrupted_bytes_on_the_real_firmware_link(setup, cli):
+    from hasaki_hil.linkfaults import LinkFaults
+
+    d, data, path, fw = setup
+    code, out, err = _serial_run(fw, data, path, cli, d, faults=LinkFaults(flip_rate=0.01, seed=4))
+    if code == 2:  # a clear stop is allowed; a wrong result or a hang is not
+        assert "no valid reply" in err
+        return
+    r = json.loads(out)
+    assert r["host_reference_mismatches"] == 0
+
+
+def test_a_reset_of_the_real_firmware_mid_run_is_reported(setup, cli):
+    d, data, path, fw = setup
+    code, out, err = _serial_run(fw, data, path, cli, d, reset_after_bytes=600)
+    assert code == 2 and "reset during vector" in err
