@@ -1,5 +1,5 @@
-"""Builds the C extensions (the AVR core's execution loop); all package metadata lives in
-pyproject.toml."""
+"""Builds the C extensions (the AVR core's execution loop, the unicorn cores' block hook);
+all package metadata lives in pyproject.toml."""
 
 from setuptools import Extension, setup
 
@@ -10,6 +10,11 @@ setup(
             sources=["emulator/avr/_avrcore.c", "emulator/avr/run.c"],
             depends=["emulator/avr/cpu.h", "emulator/avr/_isa.h"],
             extra_compile_args=["-O2"],  # the speed requirement assumes an optimised loop
+        ),
+        Extension(
+            "emulator.unicorn._blockhook",
+            sources=["emulator/unicorn/_blockhook.c"],
+            extra_compile_args=["-O2"],  # called once per emulated basic block
         ),
     ]
 )

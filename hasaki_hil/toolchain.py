@@ -32,18 +32,46 @@ TARGETS = {
         "riscv64-unknown-elf-gcc",
         ("-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"),
         "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+        # picolibc's crt0 and picolibc.ld, placed in the ESP32-C3's flash (IROM) and data RAM, the
+        # regions the emulator maps (emulator/unicorn/chips.py)
+        link_flags=(
+            "-Wl,--defsym=__flash=0x42000000,--defsym=__flash_size=0x400000,"
+            "--defsym=__ram=0x3fc80000,--defsym=__ram_size=0x60000",
+        ),
     ),
     "cortex-m0plus": Target(
         "cortex-m0plus",
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m0plus", "-mthumb"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+        # the bare-metal startup and linker script of firmware/system, in the RP2040's flash and SRAM
+        link_flags=(
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-T",
+            str(FIRMWARE / "system" / "cortex_m.ld"),
+            "-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x200000,"
+            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x42000",
+            str(FIRMWARE / "system" / "cortex_m_startup.c"),
+        ),
     ),
     "cortex-m4f": Target(
         "cortex-m4f",
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+        # the same startup and linker script, in the STM32F446RE's flash and SRAM
+        link_flags=(
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-T",
+            str(FIRMWARE / "system" / "cortex_m.ld"),
+            "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x80000,"
+            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000",
+            str(FIRMWARE / "system" / "cortex_m_startup.c"),
+        ),
     ),
 }
 
