@@ -27,17 +27,18 @@ def variants(tmp_path_factory):
     return paths
 
 
-@pytest.mark.parametrize("board", ["attiny85", "uno"])
-def test_avr_builds_fit_with_stack_margin(variants, tmp_path, cli, board):
+@pytest.mark.parametrize("board", ["attiny85", "uno", "esp32c3", "pico", "nucleo_f446re"])
+def test_system_builds_fit_with_stack_margin(variants, tmp_path, cli, board):
     for scheme, path in variants.items():
         code, out, err = cli("build", path, "--board", board, "-o", tmp_path / scheme, "--json")
         assert code == 0, err
         r = json.loads(out)
         fw, fit = r["firmware"], r["fit"]
         assert fit["passed"] and fit["stack_known"]
-        assert fw["sections"].get(".data", 0) == 0  # weights stay in flash
+        if board in ("attiny85", "uno"):
+            assert fw["sections"].get(".data", 0) == 0  # weights stay in flash
         assert fit["ram_static"] + fit["stack"] < 0.9 * fit["ram_limit"]
-        assert fw["toolchain"] == "system" and fw["command"][0].endswith("avr-gcc")
+        assert fw["toolchain"] == "system" and fw["command"][0].endswith("gcc")
         assert r["sizes"]["groups"]["model constants"] > 0
 
 

@@ -24,14 +24,15 @@ def setup(tmp_path_factory):
     return d, data, good, bad
 
 
-@pytest.mark.parametrize("board", ["attiny85", "uno"])
+@pytest.mark.parametrize("board", ["attiny85", "uno", "esp32c3", "pico", "nucleo_f446re"])
 def test_emulated_gate_passes_a_good_variant_and_fails_a_bad_one(setup, cli, board):
     d, data, good, bad = setup
     code, out, err = cli("test", good, "--board", board, "--emulate", "--vectors", data, "--json",
                          "--record", d / f"{board}-good.json")
     r = json.loads(out)
     assert code == 0 and r["verdict"] == "PASSED", (err, r["reasons"])
-    assert r["host_reference_mismatches"] == 0 and r["cycles"]["provenance"] == "exact"
+    assert r["host_reference_mismatches"] == 0
+    assert r["cycles"]["provenance"] == ("exact" if board in ("attiny85", "uno") else "estimate")
     assert r["cycles"]["min"] > 0 and r["rows"] == 300
     saved = docfile.read(d / f"{board}-good.json", "hasaki-hil-validation", 1, "validation record")
     for key in ("firmware_sha256", "variant_sha256", "vectors_sha256", "board", "target", "metrics", "cycles",

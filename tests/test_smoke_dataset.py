@@ -53,3 +53,17 @@ def test_smoke_auto_finds_an_int8_based_variant(smoke_model, cli, tmp_path):
     assert r["passed"] and r["metrics"]["flip_rate"] <= 0.001
     assert any(kind != "f32" for kind in r["candidate"]["layers"])
     assert r["candidate"]["param_bytes"] < r["float_param_bytes"]
+
+
+@pytest.mark.parametrize("board", ["attiny85", "esp32c3"])
+def test_smoke_emulated_gate_on_the_boards(smoke_model, cli, tmp_path, board):
+    """f32 passes on the emulated board; full int8 fails (exit 1); both write records."""
+    for scheme, expected in (("f32", 0), ("int8", 1)):
+        variant = tmp_path / f"{scheme}.variant"
+        assert cli("quantize", smoke_model, "--scheme", scheme, "--calib", SMOKE / "train.csv", "-o", variant)[0] == 0
+        code, out, err = cli("test", variant, "--board", board, "--emulate", "--vectors", SMOKE / "test.csv",
+                             "--json", "--record", tmp_path / f"{board}-{scheme}.json")
+        r = json.loads(out)
+        assert code == expected, (err, r["reasons"])
+        assert r["rows"] == 7150 and r["host_reference_mismatches"] == 0
+        assert (tmp_path / f"{board}-{scheme}.json").is_file()
