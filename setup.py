@@ -7,7 +7,7 @@ setup(
     ext_modules=[
         Extension(
             "emulator.avr._avrcore",
-            sources=["emulator/avr/_avrcore.c", "emulator/avr/run.c"],
+            sources=["emulator/avr/_avrcore.c", "emulator/avr/run.c", "emulator/avr/timer.c", "emulator/avr/irq.c"],
             depends=["emulator/avr/cpu.h", "emulator/avr/_isa.h"],
             extra_compile_args=["-O2"],  # the speed requirement assumes an optimised loop
         ),

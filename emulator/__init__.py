@@ -14,6 +14,7 @@ from .errors import (
     MemoryFault,
     StackCollision,
     SymbolNotFound,
+    UnsupportedPeripheral,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "StopReason",
     "Symbol",
     "SymbolNotFound",
+    "UnsupportedPeripheral",
     "create_core",
 ]
 

@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 class StopReason(enum.Enum):
     UNTIL = "until"  # reached the address the caller asked for
     HALT = "halt"  # the firmware stopped for good (AVR: sleep with interrupts disabled)
-    SLEEP = "sleep"  # sleep with interrupts enabled; no interrupt source is emulated, so it would never wake
+    SLEEP = "sleep"  # sleep with interrupts enabled, and no emulated interrupt could ever wake it
     BREAK = "break"  # a break instruction
     COUNT = "count"  # the instruction budget ran out (used for single-stepping)
     PERIPHERAL = "peripheral"  # a peripheral asked to stop, e.g. a UART polled with nothing to receive

@@ -63,3 +63,11 @@ class MemoryFault(CpuFault):
         super().__init__(f"access to {space} address 0x{address:04x}, which does not exist", pc, cycles)
         self.address = address
         self.space = space
+
+
+class UnsupportedPeripheral(CpuFault):
+    """The firmware set a peripheral up in a way the core does not emulate (it would compute wrong)."""
+
+    def __init__(self, pc: int, cycles: int, what: str):
+        super().__init__(f"not emulated: {what}", pc, cycles)
+        self.what = what

@@ -4,6 +4,7 @@
  * base cost, two-word flag), the flash bytes for LPM, the data space, the cost table
  * for taken branches and skips, and the map of I/O addresses that peripherals hook.
  * The buffers are held for the object's life, so Python cannot resize them under it.
+ * The timers' registers and the interrupt timing come from the MCU's data as tuples.
  */
 #include "cpu.h"
 #include <structmember.h>
@@ -30,6 +31,44 @@ static PyObject *Cpu_request_stop(Cpu *c, PyObject *Py_UNUSED(ignored))
     Py_RETURN_NONE;
 }
 
+static PyObject *Cpu_reset_peripherals(Cpu *c, PyObject *Py_UNUSED(ignored))
+{
+    timers_reset(c);
+    c->irq_hold = 0;
+    c->sleeping = c->recheck = 0;
+    Py_RETURN_NONE;
+}
+
+/* timers: a sequence of (tcntl, tccra, tccrb, tifr, timsk, tov, vector, (8 prescalers)),
+ * sorted by vector number; all addresses in the I/O space. */
+static int parse_timers(Cpu *c, PyObject *timers)
+{
+    PyObject *seq = PySequence_Fast(timers, "timers must be a sequence");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int ok = n <= MAX_TIMERS;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        Timer16 *t = &c->timers[i];
+        unsigned *ps = t->prescale;
+        ok = PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "IIIIIbb(IIIIIIII)", &t->tcntl, &t->tccra,
+                              &t->tccrb, &t->tifr, &t->timsk, &t->tov, &t->vector, &ps[0], &ps[1], &ps[2],
+                              &ps[3], &ps[4], &ps[5], &ps[6], &ps[7]);
+        ok = ok && t->tcntl + 1 < c->io_end && t->tccra < c->io_end && t->tccrb < c->io_end &&
+             t->tifr < c->io_end && t->timsk < c->io_end && (i == 0 || t->vector > t[-1].vector);
+    }
+    Py_DECREF(seq);
+    if (!ok) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "timers: at most %d, registers in the I/O space, sorted by vector",
+                         MAX_TIMERS);
+        return -1;
+    }
+    c->n_timers = (unsigned)n;
+    timers_reset(c);
+    return 0;
+}
+
 static int get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what, Py_ssize_t min_len)
 {
     if (PyObject_GetBuffer(obj, view, writable ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0)
@@ -43,15 +82,17 @@ static int get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *
 
 static int Cpu_init(Cpu *c, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"code", "flash", "data", "costs", "hooked", "hook", "layout", NULL};
-    PyObject *code, *flash, *data, *costs, *hooked, *hook;
-    unsigned sreg, sph, spl, io_end, ramend, stack_limit;
+    static char *kwlist[] = {"code", "flash", "data", "costs", "hooked", "hook", "layout", "timers", "interrupts",
+                             NULL};
+    PyObject *code, *flash, *data, *costs, *hooked, *hook, *timers = NULL;
+    unsigned sreg, sph, spl, io_end, ramend, stack_limit, vector_words = 1, entry = 0, after = 0, wake = 0;
     if (c->hook) {
         PyErr_SetString(PyExc_TypeError, "Cpu is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOO(IIIIII)", kwlist, &code, &flash, &data, &costs, &hooked,
-                                     &hook, &sreg, &sph, &spl, &io_end, &ramend, &stack_limit))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOO(IIIIII)|O(IIII)", kwlist, &code, &flash, &data, &costs,
+                                     &hooked, &hook, &sreg, &sph, &spl, &io_end, &ramend, &stack_limit, &timers,
+                                     &vector_words, &entry, &after, &wake))
         return -1;
     if (!PyCallable_Check(hook)) {
         PyErr_SetString(PyExc_TypeError, "hook must be callable");
@@ -82,6 +123,12 @@ static int Cpu_init(Cpu *c, PyObject *args, PyObject *kwds)
     c->stack_limit = stack_limit;
     c->pc_mask = (unsigned)words - 1;
     c->sp_min = ramend;
+    if (timers && parse_timers(c, timers) < 0)
+        return -1;
+    c->vector_words = vector_words;
+    c->irq_entry = entry;
+    c->irq_wake = wake;
+    c->irq_hold_init = c->n_timers ? after + 1 : 0; /* no interrupt sources: SEI need not be watched */
     return 0;
 }
 
@@ -109,6 +156,8 @@ static PyMethodDef Cpu_methods[] = {
     {"run", (PyCFunction)Cpu_run, METH_VARARGS,
      "run(cycle_limit, instruction_limit, until_pc) -> STOP_* code; limits are absolute, until_pc -1 for none"},
     {"request_stop", (PyCFunction)Cpu_request_stop, METH_NOARGS, "stop after the current instruction (for hooks)"},
+    {"reset_peripherals", (PyCFunction)Cpu_reset_peripherals, METH_NOARGS,
+     "timers stopped at 0, no sleep, no interrupt hold (with the data space cleared by the caller)"},
     {NULL},
 };
 
@@ -144,7 +193,8 @@ PyMODINIT_FUNC PyInit__avrcore(void)
         {"STOP_BREAK", STOP_BREAK}, {"STOP_COUNT", STOP_COUNT}, {"STOP_PERIPHERAL", STOP_PERIPHERAL},
         {"STOP_CYCLES", STOP_CYCLES}, {"STOP_ILLEGAL", STOP_ILLEGAL}, {"STOP_STACK", STOP_STACK},
         {"STOP_DATA_FAULT", STOP_DATA_FAULT}, {"STOP_FLASH_FAULT", STOP_FLASH_FAULT},
-        {"HOOK_READ", HOOK_READ}, {"HOOK_WRITE", HOOK_WRITE},
+        {"STOP_UNSUPPORTED", STOP_UNSUPPORTED}, {"HOOK_READ", HOOK_READ}, {"HOOK_WRITE", HOOK_WRITE},
+        {"HOOK_NATIVE", HOOK_NATIVE},
     };
     for (size_t i = 0; i < sizeof consts / sizeof *consts; i++)
         if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0)

@@ -1,8 +1,10 @@
 """AvrCore: the Core interface over the C execution loop for one AVR MCU.
 
 Python owns the memories (flash image, data space) and the tables (opcode id per flash
-word, cycle costs, hooked I/O addresses); ``_avrcore.Cpu`` only executes. One loaded
-image runs over many input vectors: ``reset()`` clears RAM and counters and keeps flash.
+word, cycle costs, hooked I/O addresses); ``_avrcore.Cpu`` only executes, with the MCU's
+16-bit timers and its interrupts (emulated in C, from the data in ``mcu.py``). One loaded
+image runs over many input vectors: ``reset()`` clears RAM, counters and peripherals and
+keeps flash.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..errors import (
     MemoryFault,
     StackCollision,
     SymbolNotFound,
+    UnsupportedPeripheral,
 )
 from . import _avrcore
 from .cycles import Cost, expand
@@ -70,7 +73,12 @@ def _two_word_table() -> np.ndarray:
 
 
 class AvrCore:
-    """A cycle-exact AVR core for one MCU (see ``emulator.avr.mcu.MCUS``)."""
+    """A cycle-exact AVR core for one MCU (see ``emulator.avr.mcu.MCUS``).
+
+    Interrupts follow the MCU's ``interrupt_timing``: the datasheet's by default;
+    ``dataclasses.replace(mcu, interrupt_timing=SIMAVR_TIMING)`` gives simavr's, to compare
+    cycle for cycle with it.
+    """
 
     arch = "avr"
     cycle_provenance = CycleProvenance.EXACT
@@ -102,6 +110,8 @@ class AvrCore:
             raise EmulatorError("attach peripherals before load()")
         if not 0x20 <= address < self.mcu.io_end or address in (self.mcu.sreg, self.mcu.spl, self.mcu.sph):
             raise EmulatorError(f"0x{address:02x} is not a peripheral I/O address on {self.mcu.name}")
+        if any(address in timer.registers for timer in self.mcu.timers16):
+            raise EmulatorError(f"0x{address:02x} is a timer register, which the core emulates itself")
         if read:
             self._read_hooks[address] = read
         if write:
@@ -142,6 +152,11 @@ class AvrCore:
             hooked[address] |= _avrcore.HOOK_READ
         for address in self._write_hooks:
             hooked[address] |= _avrcore.HOOK_WRITE
+        timers = sorted(self.mcu.timers16, key=lambda t: t.overflow_vector)  # the first pending wins
+        for timer in timers:
+            for address in timer.registers[:1] + timer.registers[2:]:  # TCNTnH is plain memory: TEMP
+                hooked[address] |= _avrcore.HOOK_NATIVE
+        timing = self.mcu.interrupt_timing
         self._flash = bytes(flash)
         self._cpu = _avrcore.Cpu(
             code=self._pack(self._flash),
@@ -152,6 +167,9 @@ class AvrCore:
             hook=self._hook,
             layout=(self.mcu.sreg, self.mcu.sph, self.mcu.spl, self.mcu.io_end, self.mcu.ramend,
                     self._stack_limit(image)),
+            timers=[(t.tcntl, t.tccra, t.tccrb, t.tifr, t.timsk, t.tov, t.overflow_vector, t.prescalers)
+                    for t in timers],
+            interrupts=(self.mcu.vector_words, timing.entry_cycles, timing.after_i_set, timing.wake_cycles),
         )  # fmt: skip
         self._image = image
         self._symbols = {}
@@ -189,6 +207,7 @@ class AvrCore:
         self._data[self.mcu.spl], self._data[self.mcu.sph] = ramend & 0xFF, ramend >> 8
         cpu.pc = cpu.cycles = cpu.instructions = 0
         cpu.sp_min = ramend
+        cpu.reset_peripherals()
         self._marks.clear()
         if self.usart:
             self.usart.reset()
@@ -313,12 +332,23 @@ class AvrCore:
             raise IllegalInstruction(pc, cpu.fault, cycles, self.mcu.name, self._why_illegal(cpu.fault))
         if code == _avrcore.STOP_STACK:
             raise StackCollision(pc, cycles, cpu.fault, cpu.stack_limit)
+        if code == _avrcore.STOP_UNSUPPORTED:
+            raise UnsupportedPeripheral(pc, cycles, self._timer_setup(cpu.fault))
         space = "data" if code == _avrcore.STOP_DATA_FAULT else "flash"
         raise MemoryFault(pc, cycles, cpu.fault, space)
 
     def step(self) -> Stop:
         """Execute exactly one instruction."""
         return self.run(max_cycles=16, max_instructions=1)
+
+    def _timer_setup(self, tccrb: int) -> str:
+        timer = next(t for t in self.mcu.timers16 if t.tccrb == tccrb)
+        a, b = self._data[timer.tccra], self._data[tccrb]
+        wgm, cs = (a & 3) | (b >> 1 & 0xC), b & 7
+        return (
+            f"timer with TCCRnB at 0x{tccrb:02x} started with WGM={wgm}, CS={cs}; only normal mode (WGM=0)"
+            " on the internal clock (CS=1..5) is emulated"
+        )
 
     def _why_illegal(self, opcode: int) -> str:
         hit = decode(opcode)

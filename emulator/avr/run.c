@@ -15,8 +15,6 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-enum { F_C = 0x01, F_Z = 0x02, F_N = 0x04, F_V = 0x08, F_S = 0x10, F_H = 0x20, F_T = 0x40, F_I = 0x80 };
-
 /* ---- flags ---------------------------------------------------------------- */
 
 static inline uint8_t zns(uint8_t r, unsigned v)
@@ -65,7 +63,7 @@ static inline uint8_t f_mul(uint8_t s, unsigned product, unsigned result)
     return (uint8_t)((s & ~(F_C | F_Z)) | ((product >> 15) & 1) | ((result & 0xffff) == 0 ? F_Z : 0));
 }
 
-/* ---- I/O space, out of line: SREG and SP, then peripheral hooks -------------- */
+/* ---- I/O space, out of line: SREG and SP, the C peripherals, then Python hooks ---- */
 
 static int call_hook(Cpu *c, unsigned a, int value, long *result)
 {
@@ -90,7 +88,10 @@ static int io_read(Cpu *c, unsigned a)
         return c->sp & 0xff;
     if (a == c->sph_addr)
         return (c->sp >> 8) & 0xff;
-    if (!(((uint8_t *)c->hooked.buf)[a] & HOOK_READ))
+    uint8_t hooked = ((uint8_t *)c->hooked.buf)[a];
+    if (hooked & HOOK_NATIVE)
+        return timer_read(c, a);
+    if (!(hooked & HOOK_READ))
         return data[a];
     long v;
     if (!call_hook(c, a, -1, &v))
@@ -101,8 +102,14 @@ static int io_read(Cpu *c, unsigned a)
 
 static int io_write(Cpu *c, unsigned a, uint8_t v)
 {
+    if (((uint8_t *)c->hooked.buf)[a] & HOOK_NATIVE)
+        return timer_write(c, a, v);
     ((uint8_t *)c->data.buf)[a] = v;
     if (a == c->sreg_addr) {
+        if ((v & F_I) && !(c->sreg & F_I)) { /* like SEI: see irq_hold */
+            c->irq_hold = c->irq_hold_init;
+            c->recheck = 1;
+        }
         c->sreg = v;
     } else if (a == c->sph_addr) {
         c->sp = (c->sp & 0xff) | ((unsigned)v << 8);
@@ -136,8 +143,9 @@ int cpu_run(Cpu *c, unsigned long long cycle_limit, unsigned long long insn_limi
     uint8_t sreg = data[c->sreg_addr];
     unsigned long long cyc = c->cycles, n = c->instructions;
     int stop = 0;
-    /* The limits and stops are checked out of line once cyc reaches check_at (a stop sets it
-     * to 0); every instruction takes at least one cycle, so the instruction limit is never missed. */
+    /* The limits, stops, timer events and interrupts are looked at out of line once cyc reaches
+     * check_at (a stop, or a change to timer or interrupt state, sets it to 0); every instruction
+     * takes at least one cycle, so the instruction limit is never missed. */
     unsigned long long check_at = 0;
     uint32_t entry;
     unsigned w, npc;
@@ -163,7 +171,11 @@ int cpu_run(Cpu *c, unsigned long long cycle_limit, unsigned long long insn_limi
     /* Hand the loop's locals to io_read/io_write and take them back. */
 #define SPILL() (c->sreg = sreg, c->sp = sp, c->sp_min = sp_min, c->cycles = cyc - CODE_COST(code[pc]))
 #define FILL() do { sreg = c->sreg; sp = c->sp; sp_min = c->sp_min; \
+        if (UNLIKELY(c->recheck)) { c->recheck = 0; check_at = 0; } \
         if (c->stop_request) { c->stop_request = 0; STOP_AFTER(STOP_PERIPHERAL); } } while (0)
+    /* I going from 0 to 1 lets irq_hold_init - 1 more instructions run before an interrupt. */
+#define I_RISES() do { if (!(sreg & F_I) && c->irq_hold_init) { c->irq_hold = c->irq_hold_init; \
+        check_at = 0; } } while (0)
 #define READ(addr, out) do { unsigned a_ = (addr); \
         if (LIKELY(a_ >= io_end)) { if (UNLIKELY(a_ > ramend)) FAULT(STOP_DATA_FAULT, a_); (out) = data[a_]; } \
         else if (a_ < 32) (out) = data[a_]; \
@@ -250,7 +262,7 @@ int cpu_run(Cpu *c, unsigned long long cycle_limit, unsigned long long insn_limi
     OP(CALL) { unsigned target = ((F_CALL_k(w) << 16) | NEXT_WORD()) & pc_mask;
         PUSH_PC((npc + 1) & pc_mask); npc = target; } NEXT;
     OP(RET) POP_PC(npc); NEXT;
-    OP(RETI) POP_PC(npc); sreg |= F_I; NEXT;
+    OP(RETI) POP_PC(npc); I_RISES(); sreg |= F_I; NEXT;
     OP(CPSE) SKIP_IF(CPSE, R(F_CPSE_d(w)) == R(F_CPSE_r(w))); NEXT;
     OP(CP) { unsigned a = R(F_CP_d(w)), b = R(F_CP_r(w)); sreg = f_arith(sreg, a, b, (a - b) & 0x1ff); } NEXT;
     OP(CPC) { unsigned a = R(F_CPC_d(w)), b = R(F_CPC_r(w));
@@ -305,7 +317,7 @@ int cpu_run(Cpu *c, unsigned long long cycle_limit, unsigned long long insn_limi
     OP(ASR) { unsigned d = F_ASR_d(w); uint8_t a = R(d); R(d) = (uint8_t)((a >> 1) | (a & 0x80));
         sreg = f_shift(sreg, a, R(d)); } NEXT;
     OP(SWAP) { unsigned d = F_SWAP_d(w); R(d) = (uint8_t)((R(d) >> 4) | (R(d) << 4)); } NEXT;
-    OP(BSET) sreg |= (uint8_t)(1u << F_BSET_s(w)); NEXT;
+    OP(BSET) { unsigned s = F_BSET_s(w); if (s == 7) I_RISES(); sreg |= (uint8_t)(1u << s); } NEXT;
     OP(BCLR) sreg &= (uint8_t)~(1u << F_BCLR_s(w)); NEXT;
     OP(SBI) { uint8_t v; READ(F_SBI_A(w), v); WRITE(F_SBI_A(w), v | (1u << F_SBI_b(w))); } NEXT;
     OP(CBI) { uint8_t v; READ(F_CBI_A(w), v); WRITE(F_CBI_A(w), v & ~(1u << F_CBI_b(w))); } NEXT;
@@ -313,10 +325,10 @@ int cpu_run(Cpu *c, unsigned long long cycle_limit, unsigned long long insn_limi
     OP(BLD) { unsigned d = F_BLD_d(w), m = 1u << F_BLD_b(w);
         R(d) = (uint8_t)((sreg & F_T) ? (R(d) | m) : (R(d) & ~m)); } NEXT;
 
-    /* MCU control; without interrupt sources a sleep never ends, so it stops the run */
+    /* MCU control; irq_boundary sleeps until an interrupt, or stops the run if none can come */
     OP(NOP) NEXT;
     OP(WDR) NEXT;
-    OP(SLEEP) STOP_AFTER((sreg & F_I) ? STOP_SLEEP : STOP_HALT); NEXT;
+    OP(SLEEP) if (sreg & F_I) { c->sleeping = 1; check_at = 0; } else STOP_AFTER(STOP_HALT); NEXT;
     OP(BREAK) STOP_AFTER(STOP_BREAK); NEXT;
     OP(ILLEGAL) FAULT(STOP_ILLEGAL, w);
 
@@ -328,12 +340,23 @@ next: /* retire the instruction, then dispatch the next one */
             goto out;
         if (pc == until)
             STOP_NOW(STOP_UNTIL);
-    limits:
+    limits:;
+        Regs r = {pc, sp, sp_min, sreg, cyc};
+        stop = irq_boundary(c, &r, cycle_limit);
+        pc = r.pc, sp = r.sp, sp_min = r.sp_min, sreg = r.sreg, cyc = r.cyc;
+        if (stop >= STOP_ILLEGAL) /* a fault between instructions: `out` reports the boundary */
+            cyc += CODE_COST(code[pc]);
+        if (stop)
+            goto out;
         if (n >= insn_limit)
             STOP_NOW(STOP_COUNT);
         if (cyc >= cycle_limit)
             STOP_NOW(STOP_CYCLES);
         check_at = cyc + (insn_limit - n < cycle_limit - cyc ? insn_limit - n : cycle_limit - cyc);
+        if (c->next_event < check_at) /* timer overflows are events too */
+            check_at = c->next_event;
+        if (c->irq_hold || c->sleeping)
+            check_at = 0;
     }
     DISPATCH();
 out:
