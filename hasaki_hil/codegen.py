@@ -155,7 +155,7 @@ def _predict(P: str, v: Variant, tin: str, tout: str, elem: str) -> str:
         return 0 if half is None else 1 - half
 
     lines = [
-        f"static HSK_UNUSED hsk_status {P}_predict(const {P}_in_t *in, {P}_out_t *out)\n{{\n",
+        f"static HSK_UNUSED HSK_PREDICT_ATTR hsk_status {P}_predict(const {P}_in_t *in, {P}_out_t *out)\n{{\n",
         "    uint16_t i;\n",
         "    if (!in || !out)\n        return HSK_ERR_ARG;\n",
         "    (void)i;\n",

@@ -42,7 +42,27 @@ def test_serial_firmware_over_a_pty_matches_the_emulated_run(setup, cli):
     assert serial["metrics"]["flips"] == emulated["metrics"]["flips"]
     assert serial["metrics"]["max_abs_error"] == emulated["metrics"]["max_abs_error"]
     assert serial["verdict"] == emulated["verdict"] and code == (0 if serial["verdict"] == "PASSED" else 1)
-    assert serial["cycles"]["provenance"] == "hardware"
+    assert serial["cycles"]["provenance"] == "hardware" and emulated["cycles"]["provenance"] == "exact"
+    for key in ("min", "median", "max"):
+        assert serial["cycles"][key] == emulated["cycles"][key]
+
+
+def test_the_boards_timer_count_equals_the_emulators_exact_count_on_every_vector(setup):
+    """The serial firmware times hsk_predict with Timer1; the emulator counts the same window
+    exactly (GPIOR0 markers). Same firmware model, per vector: identical outputs and cycles."""
+    from hasaki_hil import boards, data, reference, targets
+    from hasaki_hil.emu_target import EmulatorTarget
+
+    d, csv, path, fw = setup
+    v = variant_mod.load(path)
+    vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 4, 1, "sigmoid").X)]
+    emu_fw = build.build(path, "uno", toolchain_choice="system", out_dir=d / "emu")["firmware"]
+    emulated = EmulatorTarget(boards.get("uno")).run(emu_fw["elf"], vectors, np.int8, 1)
+    with EmulatedSerialBoard(fw["elf"]) as port:
+        measured = targets.SerialTarget(port, 115200).run(vectors, v.sha256, np.int8, 1)
+    assert np.array_equal(measured.outputs, emulated.outputs)
+    assert np.array_equal(measured.cycles, emulated.cycles)
+    assert measured.cycles.min() > 0
 
 
 def test_a_firmware_for_another_variant_is_refused(setup, cli, tmp_path):

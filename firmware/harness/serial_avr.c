@@ -1,11 +1,15 @@
 /* Serial harness for AVR boards with a USART (the uno): answers the hasaki-hil wire
  * protocol (docs/protocol.md) on USART0, timing hsk_predict with Timer1 at clk/1 and an
- * overflow interrupt. F_CPU, HSK_BAUD and HSK_BOARD_NAME come from the build. */
+ * overflow interrupt. It writes the emulator harness's GPIOR0 markers around the call
+ * (harmless on a board; on the emulated core they tie the timer count to the exact count).
+ * F_CPU, HSK_BAUD and HSK_BOARD_NAME come from the build. */
 #include <avr/interrupt.h>
 #include <avr/io.h>
 
+#define HSK_PREDICT_ATTR __attribute__((noinline))
 #include "hsk_model.h"
 #include "hsk_link.h"
+
 
 #ifndef HSK_BOARD_NAME
 #define HSK_BOARD_NAME "uno"
@@ -17,18 +21,50 @@
 static volatile uint16_t hsk_t1_overflows;
 ISR(TIMER1_OVF_vect) { hsk_t1_overflows++; }
 
-/* Cycles since Timer1 started: overflow count and TCNT1, read consistently. */
-static uint32_t hsk_cycles(void)
+/* Restart Timer1 at 0, so an inference shorter than 65,536 cycles sees no overflow (and
+ * no interrupt inside the window); longer ones count overflows, whose handler adds its
+ * own few dozen cycles per 65,536 to the figure. */
+static void hsk_timer_restart(void)
 {
     uint8_t sreg = SREG;
-    uint16_t hi, lo;
     cli();
-    lo = TCNT1;
+    TCNT1 = 0;
+    TIFR1 = _BV(TOV1);
+    hsk_t1_overflows = 0;
+    SREG = sreg;
+}
+
+/* Fixed instruction sequences around the markers, so the timer reads sit at known
+ * distances from them: the start reads TCNT1 (LDS TCNT1L latches TCNT1H, then LDS TCNT1H:
+ * 4 cycles) and then writes marker 1; the end writes marker 2 (OUT: 1 cycle) and then reads.
+ * A count is the value when its LDS begins, so end - start = (cycles from marker 1 to
+ * marker 2) + 4 + 1: exactly the emulator harness's window once HSK_READ_SPAN is taken off. */
+#define HSK_READ_SPAN 5
+#define HSK_READ_MARK(t, v)                                                                         \
+    __asm__ volatile("lds %A[cnt], %[lo]\n\tlds %B[cnt], %[hi]\n\tout %[gp], %[val]"               \
+                     : [cnt] "=&r"(t)                                                                \
+                     : [gp] "I"(_SFR_IO_ADDR(GPIOR0)), [val] "r"(v),                      \
+                       [lo] "n"(_SFR_MEM_ADDR(TCNT1L)), [hi] "n"(_SFR_MEM_ADDR(TCNT1H))              \
+                     : "memory")
+#define HSK_MARK_READ(v, t)                                                                         \
+    __asm__ volatile("out %[gp], %[val]\n\tlds %A[cnt], %[lo]\n\tlds %B[cnt], %[hi]"               \
+                     : [cnt] "=r"(t)                                                                 \
+                     : [gp] "I"(_SFR_IO_ADDR(GPIOR0)), [val] "r"(v),                      \
+                       [lo] "n"(_SFR_MEM_ADDR(TCNT1L)), [hi] "n"(_SFR_MEM_ADDR(TCNT1H))              \
+                     : "memory")
+
+/* Overflows since the restart, for a count ``lo`` just read: an overflow whose interrupt
+ * has not run yet (TOV1 still set) and that happened before the read counts too. */
+static uint32_t hsk_overflows(uint16_t lo)
+{
+    uint8_t sreg = SREG;
+    uint16_t hi;
+    cli();
     hi = hsk_t1_overflows;
-    if ((TIFR1 & _BV(TOV1)) && lo < 0x8000) /* overflowed after cli, before the ISR ran */
+    if ((TIFR1 & _BV(TOV1)) && lo < 0x8000)
         hi++;
     SREG = sreg;
-    return ((uint32_t)hi << 16) | lo;
+    return (uint32_t)hi << 16;
 }
 
 static uint8_t hsk_link_getc(void)
@@ -87,7 +123,7 @@ static void reply(uint8_t type, uint8_t seq, uint16_t body_len)
 int main(void)
 {
     const char *banner = "hasaki-hil serial firmware\r\n";
-    uint32_t overhead, t0, t1;
+    uint16_t t0, t1;
     uint16_t ubrr = (uint16_t)((F_CPU + 4 * HSK_BAUD) / (8 * HSK_BAUD) - 1); /* U2X: 8 samples a bit */
     UBRR0H = (uint8_t)(ubrr >> 8);
     UBRR0L = (uint8_t)ubrr;
@@ -98,9 +134,6 @@ int main(void)
     TCCR1B = _BV(CS10); /* clk/1: one count per CPU cycle */
     TIMSK1 = _BV(TOIE1);
     sei();
-    t0 = hsk_cycles(); /* what two back-to-back reads cost, subtracted from every measurement */
-    t1 = hsk_cycles();
-    overhead = t1 - t0;
     while (*banner)
         hsk_link_putc((uint8_t)*banner++);
     reply(HSK_MSG_BOOT, 0, hello_body(hsk_frame + 3));
@@ -125,10 +158,15 @@ int main(void)
                 uint8_t *dst = (uint8_t *)hsk_in;
                 for (i = 0; i < sizeof hsk_in; i++)
                     dst[i] = hsk_frame[3 + i];
-                t0 = hsk_cycles();
-                status = hsk_predict(hsk_in, hsk_out) == HSK_OK ? 0 : 4;
-                t1 = hsk_cycles();
-                cycles = t1 - t0 - overhead;
+                hsk_status st;
+                uint8_t start = 1, end = 2;
+                __asm__ volatile("" : "+r"(start), "+r"(end)); /* as in emu_main.c */
+                hsk_timer_restart();
+                HSK_READ_MARK(t0, start);
+                st = hsk_predict(hsk_in, hsk_out);
+                HSK_MARK_READ(end, t1);
+                status = st == HSK_OK ? 0 : 4;
+                cycles = (hsk_overflows(t1) | t1) - t0 - HSK_READ_SPAN;
                 out_len = sizeof hsk_out;
             }
             hsk_frame[3] = status;

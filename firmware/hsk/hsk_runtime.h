@@ -38,6 +38,12 @@ typedef enum { HSK_OK = 0, HSK_ERR_ARG = 1 } hsk_status;
 #define HSK_UNUSED
 #endif
 
+/* Harnesses that time PREFIX_predict define this as noinline, so every harness times the
+ * same call and the same machine code. */
+#ifndef HSK_PREDICT_ATTR
+#define HSK_PREDICT_ATTR
+#endif
+
 /* ---- float activations (float32, the formulas of hasaki_hil/activations.py) ---------- */
 
 enum { HSK_LINEAR = 0, HSK_RELU = 1, HSK_SIGMOID = 2, HSK_TANH = 3, HSK_LEAKY_RELU = 4, HSK_SOFTMAX = 5 };

@@ -86,7 +86,7 @@ static HSK_UNUSED void hsk_dequantize_output(const int8_t *q, float *y)
         y[o] = hsk_dequantize(q[o], 0.00390625f, -128);
 }
 
-static HSK_UNUSED hsk_status hsk_predict(const hsk_in_t *in, hsk_out_t *out)
+static HSK_UNUSED HSK_PREDICT_ATTR hsk_status hsk_predict(const hsk_in_t *in, hsk_out_t *out)
 {
     uint16_t i;
     if (!in || !out)
