@@ -170,6 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", default="uno")
     p.add_argument("--seconds", type=float, default=3600, help="stop after this long (default 1 h)")
 
+    p = sub.add_parser("flash", help="upload firmware only if its exact sha256 passed validation")
+    p.add_argument("variant")
+    p.add_argument("--board", required=True)
+    p.add_argument("--port", help="serial port of the board (upload and the model-hash check)")
+    p.add_argument("--vectors", metavar="CSV", help="run the emulator gate on the exact firmware first (uno)")
+    p.add_argument("--firmware", help="upload this already-built ELF (its firmware.json beside it)")
+    p.add_argument("--record", help="the validation record to rely on (default: search beside the firmware)")
+    p.add_argument("--force", action="store_true", help="upload without a passing record (written into the record)")
+    p.add_argument("--dry-run", action="store_true", help="check the gate and print the upload command only")
+    p.add_argument("--build-dir", help="build folder (default build/BOARD/VARIANT-serial)")
+    _add_json(p)
+
     p = sub.add_parser("boards", help="list the supported boards")
     _add_json(p)
 
@@ -288,6 +300,13 @@ def _run(args) -> tuple[dict, callable]:
         from . import emu_serial
 
         return emu_serial.serve(args.firmware, args.board, args.seconds), console.print_serve
+    if args.command == "flash":
+        from . import flash_cmd
+
+        r = flash_cmd.flash(args.variant, args.board, port=args.port, vectors=args.vectors,
+                            firmware_elf=args.firmware, record=args.record, force=args.force, dry_run=args.dry_run,
+                            build_dir=args.build_dir)
+        return r, console.print_flash
     if args.command == "boards":
         from . import boards
 

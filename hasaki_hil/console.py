@@ -170,3 +170,13 @@ def print_test(r: dict) -> None:
 def print_serve(r: dict) -> None:
     print(f"served {r['firmware']} for {r['seconds']:.0f} s" + (f"; the firmware stopped: {r['error']}" if r["error"]
                                                                   else ""))
+
+
+def print_flash(r: dict) -> None:
+    if r.get("gate"):
+        print(f"emulator gate on the exact firmware: {r['gate']['verdict']} ({r['gate']['record']})")
+    basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
+    print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
+    print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
+    if "handshake" in r:
+        print(f"the board reports model {r['handshake']['model_hash'][:12]}: matches")
