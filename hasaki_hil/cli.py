@@ -182,6 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--build-dir", help="build folder (default build/BOARD/VARIANT-serial)")
     _add_json(p)
 
+    p = sub.add_parser("bench", help="cycles per inference on a board, and the board/emulator ratio")
+    p.add_argument("variant")
+    p.add_argument("--board", required=True)
+    p.add_argument("--port", required=True, help="serial port of the board running the variant's firmware")
+    p.add_argument("--vectors", required=True, metavar="CSV", help="input rows to time (labels optional)")
+    p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed passes over the rows first (default 3)")
+    p.add_argument("--repeat", type=int, default=20, help="timed runs of each row (default 20)")
+    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    _add_json(p)
+
     p = sub.add_parser("boards", help="list the supported boards")
     _add_json(p)
 
@@ -307,6 +318,12 @@ def _run(args) -> tuple[dict, callable]:
                             firmware_elf=args.firmware, record=args.record, force=args.force, dry_run=args.dry_run,
                             build_dir=args.build_dir)
         return r, console.print_flash
+    if args.command == "bench":
+        from . import bench_cmd
+
+        r = bench_cmd.bench(args.variant, args.board, args.port, args.vectors, rows=args.rows, warmup=args.warmup,
+                            repeat=args.repeat, baud=args.baud)
+        return r, console.print_bench
     if args.command == "boards":
         from . import boards
 

@@ -180,3 +180,15 @@ def print_flash(r: dict) -> None:
     print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
     if "handshake" in r:
         print(f"the board reports model {r['handshake']['model_hash'][:12]}: matches")
+
+
+def print_bench(r: dict) -> None:
+    c = r["cycles"]
+    print(f"{r['board']}: {r['vectors']} vectors x {r['repeat']} runs after {r['warmup']} warm-up passes "
+          f"({r['counter']}, {r['provenance']})")
+    print(f"  cycles per inference: min {c['min']}, median {c['median']:.0f}, max {c['max']} "
+          f"({r['microseconds_median']:.1f} us); largest spread on one vector {r['spread_per_vector']}")
+    if "emulator" in r:
+        e = r["emulator"]["cycles"]
+        print(f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
+              f"board / emulator = {r['ratio_board_to_emulator']:.4f}")

@@ -1,0 +1,64 @@
+"""The ``bench`` command: cycles per inference measured by the board's own counter (warm-up,
+then N repetitions per vector), and, where the board has an emulator, the ratio of the
+board's figure to the emulator's for the same vectors."""
+
+import statistics
+
+import numpy as np
+
+from . import boards, build, data, reference
+from . import variant as variant_mod
+from .errors import UserError
+
+
+def _summary(cycles: np.ndarray) -> dict:
+    return {"min": int(cycles.min()), "median": float(statistics.median(cycles.tolist())), "max": int(cycles.max())}
+
+
+def bench(
+    variant_path,
+    board_name: str,
+    port: str,
+    vectors_csv,
+    *,
+    rows: int = 10,
+    warmup: int = 3,
+    repeat: int = 20,
+    baud: int | None = None,
+    timeout: float = 2.0,
+) -> dict:
+    if rows < 1 or repeat < 1 or warmup < 0:
+        raise UserError("--rows and --repeat must be >= 1 and --warmup >= 0")
+    from .targets import SerialTarget
+
+    board = boards.get(board_name)
+    v = variant_mod.load(variant_path)
+    m = v.parent
+    X = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False).X[:rows]
+    native = [r.tobytes() for r in reference.native_inputs(v, X)]
+    last = v.layers[-1]
+    dtype = np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
+    # warm-up runs first, then each vector `repeat` times, in one session
+    schedule = native * warmup + [vec for vec in native for _ in range(repeat)]
+    result = SerialTarget(port, baud or board.baud, timeout=timeout).run(schedule, v.sha256, dtype, v.dims[-1])
+    measured = result.cycles[len(native) * warmup :]
+    out = {
+        "board": board.name,
+        "variant_sha256": v.sha256,
+        "counter": result.counter,
+        "provenance": result.provenance,
+        "vectors": len(native),
+        "repeat": repeat,
+        "warmup": warmup,
+        "cycles": _summary(measured),
+        "microseconds_median": statistics.median(measured.tolist()) / board.clock_hz * 1e6,
+        "spread_per_vector": int(max(np.ptp(measured[i * repeat : (i + 1) * repeat]) for i in range(len(native)))),
+    }
+    if board.emulator is not None:
+        from .emu_target import EmulatorTarget
+
+        elf = build.build(variant_path, board.name, harness="emu")["firmware"]["elf"]
+        emulated = EmulatorTarget(board).run(elf, native, dtype, v.dims[-1])
+        out["emulator"] = {"provenance": emulated.provenance, "cycles": _summary(emulated.cycles)}
+        out["ratio_board_to_emulator"] = out["cycles"]["median"] / out["emulator"]["cycles"]["median"]
+    return out
