@@ -159,8 +159,8 @@ def print_test(r: dict) -> None:
         print(f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
               f"max abs error {m['max_abs_error']:.4g}")
     s = r["sizes"]
-    print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B"
-          + (f", lowest SP seen {s['stack_measured_low_water']:#x}" if s["stack_measured_low_water"] else ""))
+    measured = f", measured {s['stack_measured']} B" if s.get("stack_measured") is not None else ""
+    print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B{measured}")
     for reason in r["reasons"]:
         print(f"  {reason}")
     print(f"  record {r['record']}")

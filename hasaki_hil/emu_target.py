@@ -33,18 +33,22 @@ class EmulatorTarget:
 
         core = make_core(self.board)
         faults = []
-        outs, cycles = [], []
+        outs, cycles, lows = [], [], []
         try:
             core.load(elf)
             for k, vec in enumerate(vectors):
                 vr = run_vector(core, vec, max_cycles=MAX_CYCLES)
                 outs.append(np.frombuffer(vr.output[: np.dtype(out_dtype).itemsize * n_out], dtype=out_dtype))
                 cycles.append(vr.cycles)
+                if vr.stack_low_water is not None:
+                    lows.append(vr.stack_low_water)
                 if progress:
                     progress(k + 1)
         except EmulatorError as e:
             faults.append({"vector": len(outs), "fault": str(e)})
-        low = getattr(core, "stack_low_water", None)
-        info = {"core": type(core).__name__, "stack_low_water": low}
+        info = {"core": type(core).__name__, "stack_low_water": min(lows) if lows else None}
+        ramend = getattr(getattr(core, "mcu", None), "ramend", None)
+        if lows and ramend is not None:  # the stack starts at RAMEND and grows down
+            info["stack_measured_bytes"] = ramend - min(lows)
         return RunResult(np.array(outs).reshape(len(outs), n_out), np.array(cycles, np.int64),
-                         core.cycle_provenance.value, f"{self.board.emulator} core", faults, info)
+                         core.cycle_provenance.value, f"{self.board.emulator} core", faults=faults, info=info)

@@ -135,6 +135,7 @@ def run_test(
             "ram_static": fw["ram_bytes"],
             "stack": fw["stack"].get("bytes"),
             "stack_measured_low_water": result.info.get("stack_low_water"),
+            "stack_measured": result.info.get("stack_measured_bytes"),
         },
         "faults": result.faults,
         "link_retries": len(result.retries),
