@@ -13,9 +13,6 @@ class Deadline:
     def __init__(self, seconds: float):
         self.end = time.monotonic() + seconds
 
-    def remaining(self) -> float:
-        return max(0.0, self.end - time.monotonic())
-
     def expired(self) -> bool:
         return time.monotonic() >= self.end
 
