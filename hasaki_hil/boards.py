@@ -49,7 +49,7 @@ BOARDS = (
         False,
         "software UART (TX PB1, RX PB2)",
         9600,
-        "Timer1 with overflow count (exact cycles / 1)",
+        "none (the software-UART firmware reports no cycles; --emulate counts them exactly)",
         "attiny85",
         "attiny85",
         "atmelavr",

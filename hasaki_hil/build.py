@@ -17,7 +17,7 @@ from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESSES = {"emu": "emu_main.c", "serial": None}  # serial: per board, see serial_harness()
-SERIAL_HARNESS = {"uno": "serial_avr.c"}  # boards whose serial firmware exists
+SERIAL_HARNESS = {"uno": "serial_avr.c", "attiny85": "serial_soft_avr.c"}  # boards whose serial firmware exists
 
 
 def serial_harness(board: boards.Board) -> tuple[str, tuple[str, ...]]:

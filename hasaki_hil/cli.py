@@ -138,8 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="build firmware for a board, with fit check and size report")
     p.add_argument("variant", help="a variant file, or a Hasaki-exported C header (*.h) to check as it is")
     p.add_argument("--board", required=True)
-    p.add_argument("--harness", default="emu", choices=["emu", "serial"],
-                   help="emu: for the emulated core; serial: the wire-protocol firmware for a board")
+    p.add_argument(
+        "--harness",
+        default="emu",
+        choices=["emu", "serial"],
+        help="emu: for the emulated core; serial: the wire-protocol firmware for a board",
+    )
     p.add_argument(
         "--toolchain",
         default="auto",
@@ -169,12 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("firmware", help="the ELF of a serial-harness build (hasaki-hil build --harness serial)")
     p.add_argument("--board", default="uno")
     p.add_argument("--seconds", type=float, default=3600, help="stop after this long (default 1 h)")
+    _add_json(p)
 
     p = sub.add_parser("flash", help="upload firmware only if its exact sha256 passed validation")
     p.add_argument("variant")
     p.add_argument("--board", required=True)
     p.add_argument("--port", help="serial port of the board (upload and the model-hash check)")
-    p.add_argument("--vectors", metavar="CSV", help="run the emulator gate on the exact firmware first (uno)")
+    p.add_argument("--vectors", metavar="CSV", help="run the emulator gate on the exact firmware first (uno, attiny85)")
     p.add_argument("--firmware", help="upload this already-built ELF (its firmware.json beside it)")
     p.add_argument("--record", help="the validation record to rely on (default: search beside the firmware)")
     p.add_argument("--force", action="store_true", help="upload without a passing record (written into the record)")
@@ -301,11 +306,23 @@ def _run(args) -> tuple[dict, callable]:
     if args.command == "test":
         from . import hil_test
 
-        t = gate.Thresholds(max_flip_rate=args.max_flip_rate, max_accuracy_drop=args.max_accuracy_drop,
-                            max_new_fn=args.max_new_fn)
-        r = hil_test.run_test(args.variant, args.board, args.vectors, emulate=args.emulate, port=args.port,
-                              baud=args.baud, thresholds=t, threshold=args.threshold, record_path=args.record,
-                              header=args.header, show_progress=not args.json, timeout=args.timeout)
+        t = gate.Thresholds(
+            max_flip_rate=args.max_flip_rate, max_accuracy_drop=args.max_accuracy_drop, max_new_fn=args.max_new_fn
+        )
+        r = hil_test.run_test(
+            args.variant,
+            args.board,
+            args.vectors,
+            emulate=args.emulate,
+            port=args.port,
+            baud=args.baud,
+            thresholds=t,
+            threshold=args.threshold,
+            record_path=args.record,
+            header=args.header,
+            show_progress=not args.json,
+            timeout=args.timeout,
+        )
         return r, console.print_test
     if args.command == "serve-emulated":
         from . import emu_serial
@@ -314,15 +331,31 @@ def _run(args) -> tuple[dict, callable]:
     if args.command == "flash":
         from . import flash_cmd
 
-        r = flash_cmd.flash(args.variant, args.board, port=args.port, vectors=args.vectors,
-                            firmware_elf=args.firmware, record=args.record, force=args.force, dry_run=args.dry_run,
-                            build_dir=args.build_dir)
+        r = flash_cmd.flash(
+            args.variant,
+            args.board,
+            port=args.port,
+            vectors=args.vectors,
+            firmware_elf=args.firmware,
+            record=args.record,
+            force=args.force,
+            dry_run=args.dry_run,
+            build_dir=args.build_dir,
+        )
         return r, console.print_flash
     if args.command == "bench":
         from . import bench_cmd
 
-        r = bench_cmd.bench(args.variant, args.board, args.port, args.vectors, rows=args.rows, warmup=args.warmup,
-                            repeat=args.repeat, baud=args.baud)
+        r = bench_cmd.bench(
+            args.variant,
+            args.board,
+            args.port,
+            args.vectors,
+            rows=args.rows,
+            warmup=args.warmup,
+            repeat=args.repeat,
+            baud=args.baud,
+        )
         return r, console.print_bench
     if args.command == "boards":
         from . import boards

@@ -1,11 +1,13 @@
-"""A board without hardware: the real serial firmware running on the AVR core, its USART0
-connected to a pseudo-terminal, so SerialTarget talks to real firmware bytes over a real tty.
+"""A board without hardware: the real serial firmware running on the AVR core, its serial
+link connected to a pseudo-terminal, so SerialTarget talks to real firmware bytes over a real tty.
 
     with EmulatedSerialBoard(elf) as port:      # port: a /dev/pts/N path
         SerialTarget(port, 115200).run(...)
 
-The firmware runs until it polls the USART with nothing to read; bytes arriving on the
-pty are fed in and it runs again. Every run is bounded by a cycle budget.
+The link is the ATmega328P's USART0, or on the ATtiny85 the pins of its software UART
+(emulator/avr/softuart.py, wired as firmware/harness/serial_soft_avr.c). The firmware runs
+until it polls the link with nothing to read; bytes arriving on the pty are fed in and it
+runs again. Every run is bounded by a cycle budget.
 """
 
 import os
@@ -17,6 +19,20 @@ from .errors import UserError
 from .linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
+SOFT_UART_PINS = {"attiny85": (1, 2)}  # MCU: (TX, RX) bit of PORTB, as serial_soft_avr.c uses them
+
+
+def _link(core, mcu: str):
+    """The firmware's serial link on the core: feed(), take() and pending_rx."""
+    if core.usart is not None:
+        return core.usart
+    from emulator.avr.softuart import SoftUart
+
+    from .boards import BOARDS
+
+    board = next(b for b in BOARDS if b.mcu == mcu)
+    tx, rx = SOFT_UART_PINS[mcu]
+    return SoftUart(core, tx_bit=tx, rx_bit=rx, clock_hz=board.clock_hz, baud=board.baud)
 
 
 class EmulatedSerialBoard:
@@ -37,18 +53,19 @@ class EmulatedSerialBoard:
         from emulator.errors import EmulatorError
 
         core = AvrCore(self.mcu)
+        link = _link(core, self.mcu)
         try:
             core.load(self.elf)
             received = 0
             while not self._stop.is_set():
                 stop = core.run(max_cycles=RUN_BUDGET)
-                out = self.faults.apply(core.usart.take())
+                out = self.faults.apply(link.take())
                 if out:
                     os.write(self.master, out)
                 if stop.reason is not StopReason.PERIPHERAL:
                     self.error = f"the firmware stopped ({stop.reason.value} at pc={stop.pc:#x})"
                     return
-                while not self._stop.is_set() and not core.usart.pending_rx:
+                while not self._stop.is_set() and not link.pending_rx:
                     ready, _, _ = select.select([self.master], [], [], 0.05)
                     if ready:
                         data = self.faults.apply(os.read(self.master, 4096))
@@ -57,13 +74,13 @@ class EmulatedSerialBoard:
                             self.reset_after_bytes = None
                             core.reset()  # the firmware restarts and announces itself with BOOT
                             break
-                        core.usart.feed(data)
+                        link.feed(data)
         except (EmulatorError, OSError) as e:
             self.error = str(e)  # the host sees silence and reports it; the cause is kept here
 
     def __enter__(self) -> str:
-        if self.mcu != "atmega328p":
-            raise UserError(f"no emulated USART for {self.mcu}; only the uno's ATmega328P has one")
+        if self.mcu != "atmega328p" and self.mcu not in SOFT_UART_PINS:
+            raise UserError(f"no emulated serial link for {self.mcu} (only the ATmega328P's and the ATtiny85's)")
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.thread = threading.Thread(target=self._serve, daemon=True)

@@ -1,9 +1,9 @@
 """The ``flash`` command: upload only a firmware whose exact sha256 has a PASSED validation
 record, then check that the board reports the variant's model hash.
 
-Where the board's serial firmware runs on an emulated core (the uno), the emulator gate
-runs first on that exact firmware behind a pty; otherwise an on-board ``test`` record is
-required. ``--force`` uploads anyway, loudly, and says so in the flash record.
+Where the board's serial firmware runs on an emulated core (the uno, the attiny85), the
+emulator gate runs first on that exact firmware behind a pty; otherwise an on-board ``test``
+record is required. ``--force`` uploads anyway, loudly, and says so in the flash record.
 """
 
 import datetime

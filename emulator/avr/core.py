@@ -99,6 +99,7 @@ class AvrCore:
         self._read_hooks: dict[int, ReadHook] = {}
         self._write_hooks: dict[int, WriteHook] = {}
         self._marks: list[tuple[int, int]] = []  # (value, cycle); Marker objects only when asked for
+        self._resets: list[Callable[[], None]] = []
         self.attach(mcu.gpior0, write=lambda value, cycle: self._marks.append((value, cycle)))
         self.usart = Usart(self, mcu.usart0, self._data) if mcu.usart0 else None
 
@@ -116,6 +117,10 @@ class AvrCore:
             self._read_hooks[address] = read
         if write:
             self._write_hooks[address] = write
+
+    def on_reset(self, callback: Callable[[], None]) -> None:
+        """For peripherals: ``callback`` runs at every ``reset()`` (and so at ``load``)."""
+        self._resets.append(callback)
 
     def request_stop(self) -> None:
         """For peripherals: end the run after the current instruction (StopReason.PERIPHERAL)."""
@@ -211,6 +216,8 @@ class AvrCore:
         self._marks.clear()
         if self.usart:
             self.usart.reset()
+        for callback in self._resets:
+            callback()
 
     @property
     def cycles(self) -> int:

@@ -24,6 +24,15 @@ class UsartMap:
 
 
 @dataclass(frozen=True)
+class PortMap:
+    """A general-purpose I/O port: its input pins, data direction and output registers."""
+
+    pin: int
+    ddr: int
+    port: int
+
+
+@dataclass(frozen=True)
 class Timer16Map:
     """A 16-bit Timer/Counter, emulated in normal mode (WGM = 0) on the internal clock.
 
@@ -77,6 +86,7 @@ class Mcu:
     sph: int = 0x5E
     spl: int = 0x5D
     usart0: UsartMap | None = None
+    portb: PortMap | None = None  # for pin-level peripherals (softuart.py)
     timers16: tuple[Timer16Map, ...] = ()  # the emulated interrupt sources are their overflows
     vector_words: int = 1  # flash words per interrupt vector: vector n is at word n * vector_words
     interrupt_timing: InterruptTiming = DATASHEET_TIMING
@@ -96,6 +106,7 @@ ATTINY85 = Mcu(
     sram_start=0x60,
     ramend=0x25F,
     gpior0=0x31,  # I/O 0x11
+    portb=PortMap(pin=0x36, ddr=0x37, port=0x38),  # I/O 0x16, 0x17, 0x18
 )
 
 TIMER1_328P = Timer16Map(

@@ -1,7 +1,10 @@
 /* The board side of the hasaki-hil wire protocol (docs/protocol.md), portable C99.
  *
- * The harness supplies two functions, hsk_link_getc (blocking read of one byte) and
- * hsk_link_putc, and a cycle counter; hsk_link_serve() then answers HELLO and RUN forever.
+ * Include after hsk_model.h. The harness defines HSK_CLOCK_HZ, HSK_COUNTER (the counter id
+ * of the protocol) and HSK_BOARD_NAME, and supplies hsk_link_getc (blocking read of one
+ * byte), hsk_link_putc, and hsk_link_run, which runs the model on hsk_in into hsk_out and
+ * reports the cycles of the inference; hsk_link_serve() then announces the board and
+ * answers HELLO and RUN forever.
  */
 #ifndef HSK_LINK_H
 #define HSK_LINK_H
@@ -19,6 +22,7 @@
 
 static uint8_t hsk_link_getc(void);
 static void hsk_link_putc(uint8_t b);
+static hsk_status hsk_link_run(uint32_t *cycles);
 
 /* CRC-16/CCITT-FALSE: polynomial 0x1021, initial 0xFFFF. */
 static uint16_t hsk_crc16(const uint8_t *p, uint16_t n)
@@ -85,6 +89,90 @@ static uint16_t hsk_link_receive(uint8_t *buf)
     if (bad || left != 0 || n < 5)
         return 0;
     return n;
+}
+
+/* Board name and banner live in flash, like the model: an ATtiny85 has 512 bytes of SRAM. */
+static const char hsk_board_name[] HSK_FLASH = HSK_BOARD_NAME;
+static const char hsk_banner[] HSK_FLASH = "hasaki-hil serial firmware\r\n";
+
+static uint8_t hsk_frame[HSK_LINK_MAX + 2];
+static hsk_in_t hsk_in[HSK_N_IN];
+static hsk_out_t hsk_out[HSK_N_OUT];
+
+static uint8_t hsk_hex_nibble(char c) { return (uint8_t)(c <= '9' ? c - '0' : c - 'a' + 10); }
+
+/* HELLO_REPLY / BOOT body: name, clock, counter, model hash (raw), n_in, n_out, flags. */
+static uint16_t hsk_hello_body(uint8_t *p)
+{
+    const uint8_t n = (uint8_t)(sizeof hsk_board_name - 1);
+    uint32_t clock = HSK_CLOCK_HZ;
+    uint8_t i;
+    p[0] = n;
+    for (i = 0; i < n; i++)
+        p[1 + i] = HSK_RD_U8((const uint8_t *)&hsk_board_name[i]);
+    p += 1 + n;
+    for (i = 0; i < 4; i++)
+        p[i] = (uint8_t)(clock >> (8 * i));
+    p[4] = HSK_COUNTER;
+    for (i = 0; i < 32; i++)
+        p[5 + i] = (uint8_t)(hsk_hex_nibble((char)HSK_RD_U8((const uint8_t *)&hsk_model_hash[2 * i])) << 4 |
+                             hsk_hex_nibble((char)HSK_RD_U8((const uint8_t *)&hsk_model_hash[2 * i + 1])));
+    p[37] = (uint8_t)HSK_N_IN;
+    p[38] = (uint8_t)(HSK_N_IN >> 8);
+    p[39] = (uint8_t)HSK_N_OUT;
+    p[40] = (uint8_t)(HSK_N_OUT >> 8);
+    p[41] = (uint8_t)(HSK_IN_INT8 | (HSK_OUT_INT8 << 1));
+    return (uint16_t)(1 + n + 42);
+}
+
+static void hsk_reply(uint8_t type, uint8_t seq, uint16_t body_len)
+{
+    hsk_frame[0] = HSK_PROTO_VERSION;
+    hsk_frame[1] = type;
+    hsk_frame[2] = seq;
+    hsk_link_send(hsk_frame, (uint16_t)(3 + body_len));
+}
+
+static void hsk_link_serve(void)
+{
+    uint8_t i;
+    for (i = 0; i < sizeof hsk_banner - 1; i++)
+        hsk_link_putc(HSK_RD_U8((const uint8_t *)&hsk_banner[i]));
+    hsk_reply(HSK_MSG_BOOT, 0, hsk_hello_body(hsk_frame + 3));
+    for (;;) {
+        uint16_t n = hsk_link_receive(hsk_frame), crc, k, out_len = 0;
+        uint8_t seq, status;
+        uint32_t cycles = 0;
+        if (n == 0)
+            continue;
+        crc = (uint16_t)(hsk_frame[n - 2] | (uint16_t)hsk_frame[n - 1] << 8);
+        n -= 2;
+        if (hsk_crc16(hsk_frame, n) != crc || hsk_frame[0] != HSK_PROTO_VERSION)
+            continue;
+        seq = hsk_frame[2];
+        if (hsk_frame[1] == HSK_MSG_HELLO) {
+            hsk_reply(HSK_MSG_HELLO_REPLY, seq, hsk_hello_body(hsk_frame + 3));
+        } else if (hsk_frame[1] == HSK_MSG_RUN) {
+            if (n - 3 != sizeof hsk_in) {
+                status = 1;
+            } else {
+                uint8_t *dst = (uint8_t *)hsk_in;
+                for (k = 0; k < sizeof hsk_in; k++)
+                    dst[k] = hsk_frame[3 + k];
+                status = hsk_link_run(&cycles) == HSK_OK ? 0 : 4;
+                out_len = sizeof hsk_out;
+            }
+            hsk_frame[3] = status;
+            for (k = 0; k < 4; k++)
+                hsk_frame[4 + k] = (uint8_t)(cycles >> (8 * k));
+            for (k = 0; k < out_len; k++)
+                hsk_frame[8 + k] = ((const uint8_t *)hsk_out)[k];
+            hsk_reply(HSK_MSG_RUN_REPLY, seq, (uint16_t)(5 + out_len));
+        } else {
+            hsk_frame[3] = 3;
+            hsk_reply(HSK_MSG_ERROR, seq, 1);
+        }
+    }
 }
 
 #endif /* HSK_LINK_H */
