@@ -149,15 +149,21 @@ def print_build(r: dict) -> None:
 
 def print_test(r: dict) -> None:
     c = r["cycles"]
-    print(f"{r['board']} ({r['target']}): {r['scheme']} variant {r['variant_sha256'][:12]}, "
-          f"firmware {r['firmware_sha256'][:12]}, {r['rows']} vectors")
+    print(
+        f"{r['board']} ({r['target']}): {r['scheme']} variant {r['variant_sha256'][:12]}, "
+        f"firmware {r['firmware_sha256'][:12]}, {r['rows']} vectors"
+    )
     if "median" in c:
-        print(f"  cycles per inference ({c['provenance']}): min {c['min']}, median {c['median']:.0f}, max {c['max']}"
-              f" ({c['microseconds_median']:.1f} us at the board's clock)")
+        print(
+            f"  cycles per inference ({c['provenance']}): min {c['min']}, median {c['median']:.0f}, max {c['max']}"
+            f" ({c['microseconds_median']:.1f} us at the board's clock)"
+        )
     m = r["metrics"]
     if "accuracy" in m:
-        print(f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
-              f"max abs error {m['max_abs_error']:.4g}")
+        print(
+            f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
+            f"max abs error {m['max_abs_error']:.4g}"
+        )
     s = r["sizes"]
     measured = f", measured {s['stack_measured']} B" if s.get("stack_measured") is not None else ""
     print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B{measured}")
@@ -168,8 +174,10 @@ def print_test(r: dict) -> None:
 
 
 def print_serve(r: dict) -> None:
-    print(f"served {r['firmware']} for {r['seconds']:.0f} s" + (f"; the firmware stopped: {r['error']}" if r["error"]
-                                                                  else ""))
+    print(
+        f"served {r['firmware']} for {r['seconds']:.0f} s"
+        + (f"; the firmware stopped: {r['error']}" if r["error"] else "")
+    )
 
 
 def print_flash(r: dict) -> None:
@@ -184,11 +192,17 @@ def print_flash(r: dict) -> None:
 
 def print_bench(r: dict) -> None:
     c = r["cycles"]
-    print(f"{r['board']}: {r['vectors']} vectors x {r['repeat']} runs after {r['warmup']} warm-up passes "
-          f"({r['counter']}, {r['provenance']})")
-    print(f"  cycles per inference: min {c['min']}, median {c['median']:.0f}, max {c['max']} "
-          f"({r['microseconds_median']:.1f} us); largest spread on one vector {r['spread_per_vector']}")
+    print(
+        f"{r['board']}: {r['vectors']} vectors x {r['repeat']} runs after {r['warmup']} warm-up passes "
+        f"({r['counter']}, {r['provenance']})"
+    )
+    print(
+        f"  cycles per inference: min {c['min']}, median {c['median']:.0f}, max {c['max']} "
+        f"({r['microseconds_median']:.1f} us); largest spread on one vector {r['spread_per_vector']}"
+    )
     if "emulator" in r:
         e = r["emulator"]["cycles"]
-        print(f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
-              f"board / emulator = {r['ratio_board_to_emulator']:.4f}")
+        print(
+            f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
+            f"board / emulator = {r['ratio_board_to_emulator']:.4f}"
+        )

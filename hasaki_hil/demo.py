@@ -25,20 +25,34 @@ def run(workdir, example_dir=EXAMPLE_DIR, board: str = "attiny85", show_progress
     model_path = workdir / f"{spec['name']}.model"
     train_csv, test_csv = example_dir / spec["train"], example_dir / spec["test"]
     trained = training.train_file(
-        train_csv, model_path, arch=spec["arch"], act=spec["act"], config={"epochs": spec["epochs"]},
-        seed=spec["seed"], name=spec["name"], show_progress=show_progress,
+        train_csv,
+        model_path,
+        arch=spec["arch"],
+        act=spec["act"],
+        config={"epochs": spec["epochs"]},
+        seed=spec["seed"],
+        name=spec["name"],
+        show_progress=show_progress,
     )
     validated = evaluate.validate(model_path, test_csv, min_accuracy=spec["min_accuracy"])
     # The example is a 1% label-noise problem: allow 1% of decisions to move.
     thresholds = gate.Thresholds(max_flip_rate=0.01, max_accuracy_drop=0.01)
     variant_path = workdir / f"{spec['name']}.variant"
-    chosen = quantize_cmd.quantize_test(model_path, test_csv, "auto", calib=train_csv, thresholds=thresholds,
-                                        out=variant_path)
+    chosen = quantize_cmd.quantize_test(
+        model_path, test_csv, "auto", calib=train_csv, thresholds=thresholds, out=variant_path
+    )
     result = {"workdir": str(workdir), "train": trained, "validate": validated, "quantize": chosen}
     if not chosen["passed"]:
         result["passed"] = False
         return result
-    tested = hil_test.run_test(variant_path, board, test_csv, emulate=True, thresholds=thresholds,
-                               record_path=workdir / f"validation-{board}.json", show_progress=show_progress)
+    tested = hil_test.run_test(
+        variant_path,
+        board,
+        test_csv,
+        emulate=True,
+        thresholds=thresholds,
+        record_path=workdir / f"validation-{board}.json",
+        show_progress=show_progress,
+    )
     result.update(test=tested, passed=validated["passed"] and tested["passed"])
     return result

@@ -19,8 +19,10 @@ def make_core(board: Board):
         from emulator.unicorn import core_for_board
 
         return core_for_board(board.name)
-    raise UserError(f"{board.name} has no emulator ({board.core})",
-                    hint=f"test it on the board: hasaki-hil test VARIANT --board {board.name} --port PORT")
+    raise UserError(
+        f"{board.name} has no emulator ({board.core})",
+        hint=f"test it on the board: hasaki-hil test VARIANT --board {board.name} --port PORT",
+    )
 
 
 class EmulatorTarget:
@@ -50,5 +52,11 @@ class EmulatorTarget:
         ramend = getattr(getattr(core, "mcu", None), "ramend", None)
         if lows and ramend is not None:  # the stack starts at RAMEND and grows down
             info["stack_measured_bytes"] = ramend - min(lows)
-        return RunResult(np.array(outs).reshape(len(outs), n_out), np.array(cycles, np.int64),
-                         core.cycle_provenance.value, f"{self.board.emulator} core", faults=faults, info=info)
+        return RunResult(
+            np.array(outs).reshape(len(outs), n_out),
+            np.array(cycles, np.int64),
+            core.cycle_provenance.value,
+            f"{self.board.emulator} core",
+            faults=faults,
+            info=info,
+        )

@@ -126,8 +126,5 @@ def test_stack_parsers():
     rec = "00000100 <main>:\n 100:\tf000 f801 \tbl\t100 <main>\n"
     assert stack.analyse("arm", rec, {}).bytes is None and "recursion" in stack.analyse("arm", rec, {}).note
     # libgcc's shared entry points call their own label: a local subroutine, not recursion
-    lib = (
-        "00000100 <main>:\n 100:\tf000 f801 \tbl\t108 <__fp>\n\n"
-        "00000108 <__fp>:\n 108:\tf000 f801 \tbl\t108 <__fp>\n"
-    )
+    lib = "00000100 <main>:\n 100:\tf000 f801 \tbl\t108 <__fp>\n\n00000108 <__fp>:\n 108:\tf000 f801 \tbl\t108 <__fp>\n"
     assert stack.analyse("arm", lib, {}).bytes == 0

@@ -27,8 +27,9 @@ def setup(tmp_path_factory):
 @pytest.mark.parametrize("board", ["attiny85", "uno", "esp32c3", "pico", "nucleo_f446re"])
 def test_emulated_gate_passes_a_good_variant_and_fails_a_bad_one(setup, cli, board):
     d, data, good, bad = setup
-    code, out, err = cli("test", good, "--board", board, "--emulate", "--vectors", data, "--json",
-                         "--record", d / f"{board}-good.json")
+    code, out, err = cli(
+        "test", good, "--board", board, "--emulate", "--vectors", data, "--json", "--record", d / f"{board}-good.json"
+    )
     r = json.loads(out)
     assert code == 0 and r["verdict"] == "PASSED", (err, r["reasons"])
     assert r["host_reference_mismatches"] == 0
@@ -38,11 +39,23 @@ def test_emulated_gate_passes_a_good_variant_and_fails_a_bad_one(setup, cli, boa
         assert 0 < r["sizes"]["stack_measured_low_water"] < {"attiny85": 0x25F, "uno": 0x8FF}[board]
         assert 0 < r["sizes"]["stack_measured"] <= r["sizes"]["stack"]  # the static bound holds
     saved = docfile.read(d / f"{board}-good.json", "hasaki-hil-validation", 1, "validation record")
-    for key in ("firmware_sha256", "variant_sha256", "vectors_sha256", "board", "target", "metrics", "cycles",
-                "sizes", "verdict", "tool_version", "time"):
+    for key in (
+        "firmware_sha256",
+        "variant_sha256",
+        "vectors_sha256",
+        "board",
+        "target",
+        "metrics",
+        "cycles",
+        "sizes",
+        "verdict",
+        "tool_version",
+        "time",
+    ):
         assert key in saved
-    code, out, _ = cli("test", bad, "--board", board, "--emulate", "--vectors", data, "--json",
-                       "--record", d / f"{board}-bad.json")
+    code, out, _ = cli(
+        "test", bad, "--board", board, "--emulate", "--vectors", data, "--json", "--record", d / f"{board}-bad.json"
+    )
     r = json.loads(out)
     assert code == 1 and r["verdict"] == "FAILED" and r["host_reference_mismatches"] == 0
     assert any("flip rate" in reason for reason in r["reasons"])

@@ -61,8 +61,18 @@ def test_smoke_emulated_gate_on_the_boards(smoke_model, cli, tmp_path, board):
     for scheme, expected in (("f32", 0), ("int8", 1)):
         variant = tmp_path / f"{scheme}.variant"
         assert cli("quantize", smoke_model, "--scheme", scheme, "--calib", SMOKE / "train.csv", "-o", variant)[0] == 0
-        code, out, err = cli("test", variant, "--board", board, "--emulate", "--vectors", SMOKE / "test.csv",
-                             "--json", "--record", tmp_path / f"{board}-{scheme}.json")
+        code, out, err = cli(
+            "test",
+            variant,
+            "--board",
+            board,
+            "--emulate",
+            "--vectors",
+            SMOKE / "test.csv",
+            "--json",
+            "--record",
+            tmp_path / f"{board}-{scheme}.json",
+        )
         r = json.loads(out)
         assert code == expected, (err, r["reasons"])
         assert r["rows"] == 7150 and r["host_reference_mismatches"] == 0

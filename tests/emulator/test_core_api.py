@@ -213,7 +213,6 @@ def test_emulator_never_imports_hasaki_hil():
     assert "'hasaki_hil'" not in loaded
 
 
-
 def test_a_hook_error_stops_the_run_and_reaches_the_caller():
     core = AvrCore("attiny85")
 

@@ -22,8 +22,15 @@ def smoke(tmp_path_factory):
     d = tmp_path_factory.mktemp("generated")
     if (SMOKE / "train.csv").is_file():
         path = d / "smoke.model"
-        training.train_file(SMOKE / "train.csv", path, arch="12,8,4,1", act="relu,relu,sigmoid",
-                            config={"epochs": 100}, seed=7, show_progress=False)
+        training.train_file(
+            SMOKE / "train.csv",
+            path,
+            arch="12,8,4,1",
+            act="relu,relu,sigmoid",
+            config={"epochs": 100},
+            seed=7,
+            show_progress=False,
+        )
         model = modelfile.load(path)
         calib = data.load_csv(SMOKE / "train.csv", 12, 1, "sigmoid").X
         X = data.load_csv(SMOKE / "test.csv", 12, 1, "sigmoid").X[:N_VECTORS]
