@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-abs-error", type=float, help="largest output error allowed (off)")
     p.add_argument("--max-l2r", type=float, help="relative L2 error allowed (off; 0.05 for regressors)")
     p.add_argument("--reference", metavar="MODEL", help="float model to compare with (default: MODEL itself)")
+    p.add_argument("--junit", metavar="XML", help="also write the verdicts as JUnit XML (one case per variant)")
     p.add_argument("-o", "--output", help="write the tested (for auto: the chosen) variant here")
     _header_flag(p)
     _add_json(p)
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-accuracy-drop", type=float, default=0.005, help="accuracy loss allowed (0.005)")
     p.add_argument("--max-new-fn", type=int, help="extra false negatives allowed per class (off; 0 for safety)")
     p.add_argument("--record", help="where to write the validation record (default: beside the firmware)")
+    p.add_argument("--junit", metavar="XML", help="also write the verdict as JUnit XML")
     _header_flag(p)
     _add_json(p)
 
@@ -290,6 +292,7 @@ def _run(args) -> tuple[dict, callable]:
             header=args.header,
             out=args.output,
             reference=args.reference,
+            junit=args.junit,
         )
         return r, console.print_quantize_test
     if args.command == "export":
@@ -322,6 +325,7 @@ def _run(args) -> tuple[dict, callable]:
             header=args.header,
             show_progress=not args.json,
             timeout=args.timeout,
+            junit=args.junit,
         )
         return r, console.print_test
     if args.command == "serve-emulated":

@@ -52,6 +52,7 @@ def run_test(
     show_progress: bool = True,
     timeout: float = 2.0,
     firmware_elf=None,
+    junit=None,
 ) -> dict:
     if emulate == (port is not None):
         raise UserError("give exactly one of --emulate or --port URL")
@@ -144,6 +145,18 @@ def run_test(
     }
     path = Path(record_path or Path(fw["elf"]).parent / f"validation-{kind.split(':')[0]}.json")
     docfile.write(path, record)
+    if junit is not None:
+        from . import junit as junit_mod
+
+        # reasons list what failed first (faults, reference mismatches, then the gate's failing limits)
+        case = junit_mod.case(
+            f"{board.name}/{v.scheme}:{v.sha256[:12]}",
+            f"hasaki-hil.test.{board.name}",
+            passed,
+            reasons[0] if reasons else "",
+            reasons + [f"record: {path}"],
+        )
+        junit_mod.write(junit, "hasaki-hil test", [case])
     record["record"] = str(path)
     record["passed"] = passed
     return record

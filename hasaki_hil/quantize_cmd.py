@@ -76,6 +76,7 @@ def quantize_test(
     header: bool | None = None,
     out=None,
     reference=None,
+    junit=None,
 ) -> dict:
     """Float and quantised metrics side by side, per-layer sensitivity and a verdict.
 
@@ -118,6 +119,8 @@ def quantize_test(
         chosen = found["chosen"]
         if chosen is None:
             result.update(passed=False, reasons=["no variant passes, not even f32"])
+            if junit is not None:
+                _write_junit(junit, result)
             return result
         v = chosen.pop("_variant")
         result.update(
@@ -141,7 +144,43 @@ def quantize_test(
     if out is not None:
         result["variant_file"] = str(out)
         variant_mod.save(v, out)
+    if junit is not None:
+        _write_junit(junit, result)
     return result
+
+
+def _write_junit(path, r: dict) -> None:
+    """One case for the tested (or chosen) variant; with auto, one per uniform scheme too."""
+    from . import junit as junit_mod
+
+    def name(variant: dict) -> str:
+        eq = "+equalize" if variant.get("equalized") else ""
+        return ",".join(variant["layers"]) + eq
+
+    cases = []
+    if "candidate" in r:
+        cases.append(
+            junit_mod.case(
+                f"{r['scheme']}:{name(r['candidate'])}",
+                "hasaki-hil.quantize-test",
+                r["passed"],
+                r["reasons"][0] if r["reasons"] else "",
+                r["reasons"],
+            )
+        )
+    for u in r.get("auto", {}).get("uniform", []):
+        cases.append(
+            junit_mod.case(
+                f"uniform:{name(u['variant'])}",
+                "hasaki-hil.quantize-test.auto",
+                u["passed"],
+                u["reasons"][0] if u["reasons"] else "",
+                u["reasons"],
+            )
+        )
+    if not cases:  # auto found nothing that passes
+        cases.append(junit_mod.case("auto", "hasaki-hil.quantize-test", False, r["reasons"][0], r["reasons"]))
+    junit_mod.write(path, "hasaki-hil quantize-test", cases)
 
 
 def side_by_side(r: dict) -> list[tuple[str, str, str]]:
