@@ -30,8 +30,9 @@ BUDGET = {"int8": 10_000, "f32": None, "int8-wo": None}  # the codegen issue's b
 
 def native_inputs(v, X) -> list[bytes]:
     if v.layers[0].kind == "int8":
-        q = qmath.quantize(normalise(X, v.input_offset, v.input_scale), v.layers[0].in_q.inv_scale,
-                           v.layers[0].in_q.zero_point)
+        q = qmath.quantize(
+            normalise(X, v.input_offset, v.input_scale), v.layers[0].in_q.inv_scale, v.layers[0].in_q.zero_point
+        )
         return [row.tobytes() for row in q]
     return [row.astype(np.float32).tobytes() for row in X]
 
@@ -47,8 +48,15 @@ def main() -> None:
         model_path = args.model
         if model_path is None:
             model_path = tmp / "smoke.model"
-            training.train_file(SMOKE / "train.csv", model_path, arch="12,8,4,1", act="relu,relu,sigmoid",
-                                config={"epochs": 100}, seed=7, show_progress=False)
+            training.train_file(
+                SMOKE / "train.csv",
+                model_path,
+                arch="12,8,4,1",
+                act="relu,relu,sigmoid",
+                config={"epochs": 100},
+                seed=7,
+                show_progress=False,
+            )
         model = modelfile.load(model_path)
         test = data.load_csv(SMOKE / "test.csv", 12, 1, "sigmoid")
         calib = data.load_csv(SMOKE / "train.csv", 12, 1, "sigmoid").X
@@ -72,8 +80,10 @@ def main() -> None:
             med = statistics.median(cycles)
             budget = BUDGET.get(scheme)
             ratio = f"{med / budget:.3f}" if budget else "-"
-            print(f"{scheme:<10}{len(cycles):>6}{min(cycles):>9}{med:>9.0f}{max(cycles):>9}"
-                  f"{budget or '-':>9}{ratio:>8}  {verdict}")
+            print(
+                f"{scheme:<10}{len(cycles):>6}{min(cycles):>9}{med:>9.0f}{max(cycles):>9}"
+                f"{budget or '-':>9}{ratio:>8}  {verdict}"
+            )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,15 @@ def main() -> None:
         model_path = args.model
         if model_path is None:
             model_path = tmp / "smoke.model"
-            training.train_file(SMOKE / "train.csv", model_path, arch="12,8,4,1", act="relu,relu,sigmoid",
-                                config={"epochs": 100}, seed=7, show_progress=False)
+            training.train_file(
+                SMOKE / "train.csv",
+                model_path,
+                arch="12,8,4,1",
+                act="relu,relu,sigmoid",
+                config={"epochs": 100},
+                seed=7,
+                show_progress=False,
+            )
         model = modelfile.load(model_path)
         test = data.load_csv(SMOKE / "test.csv", 12, 1, "sigmoid")
         calib = data.load_csv(SMOKE / "train.csv", 12, 1, "sigmoid").X
@@ -53,8 +60,9 @@ def main() -> None:
         for scheme in ("f32", "int8"):
             v = quantize.build(model, [scheme] * 3, calib, scheme)
             variant_mod.save(v, tmp / f"{scheme}.variant")
-            elf = build.build(tmp / f"{scheme}.variant", "attiny85", toolchain_choice="system",
-                              out_dir=tmp / scheme)["firmware"]["elf"]
+            elf = build.build(tmp / f"{scheme}.variant", "attiny85", toolchain_choice="system", out_dir=tmp / scheme)[
+                "firmware"
+            ]["elf"]
             native = reference.native_inputs(v, test.X)
             rows = [r.tobytes() for r in native]
             chunks = [rows[i :: args.threads] for i in range(args.threads)]

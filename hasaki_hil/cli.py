@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from . import __version__, console, evaluate, gate, quantize_cmd, training
+from . import __version__, boards, console, evaluate, export_cmd, gate, hasaki_header, quantize_cmd, training
 from .errors import GateFailed, UserError
 
 
@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on the built-in example (models/example)")
     p.add_argument("--workdir", default="build/demo", help="where to write results (default build/demo)")
     _add_json(p)
+
+    p = sub.add_parser("report", help="gather validation records into an HTML or Markdown report")
+    p.add_argument("records", nargs="+", metavar="RECORD", help="validation records written by `hasaki-hil test`")
+    p.add_argument("-o", "--output", help="report to write: NAME.html (with plots) or NAME.md (tables)")
+    _add_json(p)
     return parser
 
 
@@ -257,8 +262,6 @@ def _run(args) -> tuple[dict, callable]:
         )
         return r, console.print_validate
     if args.command == "import":
-        from . import hasaki_header
-
         return hasaki_header.import_file(args.header, args.output), console.print_import
     if args.command == "quantize":
         r = quantize_cmd.quantize(
@@ -296,8 +299,6 @@ def _run(args) -> tuple[dict, callable]:
         )
         return r, console.print_quantize_test
     if args.command == "export":
-        from . import export_cmd
-
         return export_cmd.export(args.variant, args.output, name=args.name, board=args.board), console.print_export
     if args.command == "build":
         from . import build
@@ -362,13 +363,15 @@ def _run(args) -> tuple[dict, callable]:
         )
         return r, console.print_bench
     if args.command == "boards":
-        from . import boards
-
         return boards.listing(), console.print_boards
     if args.command == "demo":
         from . import demo
 
         return demo.run(args.workdir, show_progress=not args.json), console.print_demo
+    if args.command == "report":
+        from . import report
+
+        return report.report(args.records, args.output), console.print_report
     raise AssertionError(args.command)
 
 

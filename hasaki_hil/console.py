@@ -112,6 +112,8 @@ def print_demo(r: dict) -> None:
     if "test" in r:
         print("== firmware on the emulated board")
         print_test(r["test"])
+    if "report" in r:
+        print(f"report: {r['report']}")
     print(f"results in {r['workdir']}")
 
 
@@ -206,3 +208,16 @@ def print_bench(r: dict) -> None:
             f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
             f"board / emulator = {r['ratio_board_to_emulator']:.4f}"
         )
+
+
+def print_report(r: dict) -> None:
+    print(f"{r['records']} records: {r['records_passed']} PASSED, {r['records_failed']} FAILED")
+    for b in r["boards"]:
+        for e in b["entries"]:
+            c = e["cycles"]
+            cycles = f"median {c['median']:,.0f} cycles ({c['provenance']})" if "median" in c else "no cycle counts"
+            print(f"  {b['board']:<14}{e['label']:<18}{e['target']:<22}{e['verdict']:<8}{cycles}")
+    for p in r["emulator_vs_board"]:
+        print(f"  {p['board']} {p['label']}: board / emulator = {p['ratio']:.4f}")
+    if "output" in r:
+        print(f"wrote {r['output']}")

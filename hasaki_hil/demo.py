@@ -1,14 +1,15 @@
 """The ``demo`` command: the main job on the built-in example in ``models/example``.
 
 Train the example model, validate it, let the quantisation gate pick the smallest passing
-variant, build ATtiny85 firmware for it and prove it on the emulated core. Each step is
+variant, build ATtiny85 firmware for it, prove it on the emulated core and write the HTML
+report. Each step is
 the library function behind the matching CLI command.
 """
 
 import json
 from pathlib import Path
 
-from . import evaluate, gate, hil_test, quantize_cmd, training
+from . import evaluate, gate, hil_test, quantize_cmd, report, training
 from .errors import UserError
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "models" / "example"
@@ -55,4 +56,5 @@ def run(workdir, example_dir=EXAMPLE_DIR, board: str = "attiny85", show_progress
         show_progress=show_progress,
     )
     result.update(test=tested, passed=validated["passed"] and tested["passed"])
+    result["report"] = report.report([tested["record"]], workdir / "report.html")["output"]
     return result
