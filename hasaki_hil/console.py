@@ -109,9 +109,13 @@ def print_demo(r: dict) -> None:
     print_validate(r["validate"])
     print("== quantisation gate (--scheme auto)")
     print_quantize_test(r["quantize"])
-    if "test" in r:
-        print("== firmware on the emulated board")
-        print_test(r["test"])
+    for board, t in r.get("tests", {}).items():
+        print(f"== firmware on the emulated {board}")
+        print_test(t)
+    if r.get("flash_plan"):
+        print("== what would be flashed")
+        for p in r["flash_plan"]:
+            print(f"  {p['board']}: {p['why']}")
     if "report" in r:
         print(f"report: {r['report']}")
     print(f"results in {r['workdir']}")

@@ -15,7 +15,10 @@ from .errors import UserError
 EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "models" / "example"
 
 
-def run(workdir, example_dir=EXAMPLE_DIR, board: str = "attiny85", show_progress: bool = True) -> dict:
+BOARDS = ("attiny85", "esp32c3")
+
+
+def run(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = True) -> dict:
     example_dir = Path(example_dir)
     spec_path = example_dir / "spec.json"
     if not spec_path.is_file():
@@ -46,15 +49,30 @@ def run(workdir, example_dir=EXAMPLE_DIR, board: str = "attiny85", show_progress
     if not chosen["passed"]:
         result["passed"] = False
         return result
-    tested = hil_test.run_test(
-        variant_path,
-        board,
-        test_csv,
-        emulate=True,
-        thresholds=thresholds,
-        record_path=workdir / f"validation-{board}.json",
-        show_progress=show_progress,
-    )
-    result.update(test=tested, passed=validated["passed"] and tested["passed"])
-    result["report"] = report.report([tested["record"]], workdir / "report.html")["output"]
+    tests = {}
+    for board in boards:
+        tests[board] = hil_test.run_test(
+            variant_path,
+            board,
+            test_csv,
+            emulate=True,
+            thresholds=thresholds,
+            record_path=workdir / f"validation-{board}.json",
+            show_progress=show_progress,
+        )
+    result.update(tests=tests, passed=validated["passed"] and all(t["passed"] for t in tests.values()))
+    result["flash_plan"] = [flash_decision(board, t) for board, t in tests.items()]
+    result["report"] = report.report([t["record"] for t in tests.values()], workdir / "report.html")["output"]
     return result
+
+
+def flash_decision(board: str, t: dict) -> dict:
+    """What `hasaki-hil flash` would do for this board, and why."""
+    if t["passed"]:
+        why = (
+            f"{t['scheme']} variant {t['variant_sha256'][:12]} PASSED on the emulated {board} "
+            f"(firmware {t['firmware_sha256'][:12]}, record {t['record']})"
+        )
+    else:
+        why = f"no: the emulated {board} FAILED ({t['reasons'][0]})"
+    return {"board": board, "would_flash": t["passed"], "variant_sha256": t["variant_sha256"], "why": why}
