@@ -129,6 +129,7 @@ def run_test(
         "layers": list(v.kinds),
         "thresholds": t.as_dict(),
         "metrics": m,
+        "error_histogram": metrics.error_histogram(device, float_ref[:n_done]) if n_done else None,
         "host_reference_mismatches": mismatch,
         "cycles": cycle_summary(result.cycles, result.provenance, board.clock_hz),
         "sizes": {

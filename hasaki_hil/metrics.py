@@ -144,3 +144,12 @@ def compare(
             fp_change=[a - b for a, b in zip(fp_c, fp_r)],
         )
     return result
+
+
+ERROR_BIN_EDGES = tuple([0.0] + [10.0**k for k in range(-9, 1)] + [float("inf")])
+
+
+def error_histogram(candidate: np.ndarray, reference: np.ndarray) -> dict:
+    """Rows by their largest absolute error, in decades: [0, 1e-9), [1e-9, 1e-8), ..., [1, inf)."""
+    counts, _ = np.histogram(row_errors(candidate, reference), bins=np.array(ERROR_BIN_EDGES))
+    return {"edges": list(ERROR_BIN_EDGES[:-1]), "counts": counts.astype(int).tolist()}

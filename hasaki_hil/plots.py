@@ -79,6 +79,27 @@ def error_figures(data: dict) -> bytes | None:
     return _png(fig)
 
 
+def error_distribution(data: dict) -> bytes | None:
+    """How the rows' largest output errors spread over decades, one line per board and variant."""
+    entries = [e for b in data["boards"] for e in b["entries"] if e.get("error_histogram")]
+    if not entries:
+        return None
+    labels = ["0"] + [f"1e{k}" for k in range(-9, 1)]
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    x = np.arange(len(labels))
+    for e in entries:
+        counts = np.array(e["error_histogram"]["counts"], float)
+        share = counts / max(1.0, counts.sum())
+        ax.plot(x, share, marker="o", label=f"{e['board']} {e['label']} ({e['target'].split(':')[0]})")
+    ax.set_xticks(x, [f">={lab}" for lab in labels], fontsize=7, rotation=45)
+    ax.set_ylabel("share of rows")
+    ax.set_xlabel("largest absolute error of the row against the float model")
+    ax.set_title("Distribution of per-row errors", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def emulator_vs_board(data: dict) -> bytes | None:
     """Median cycles on the emulated core next to the board's own counter, for the same variant."""
     pairs = data["emulator_vs_board"]
@@ -101,5 +122,6 @@ def emulator_vs_board(data: dict) -> bytes | None:
 FIGURES = (
     ("cycles", "Cycles per inference per variant (bar: median; whiskers: min and max)", cycles_per_board),
     ("errors", "Error figures against the float model", error_figures),
+    ("error_distribution", "Distribution of per-row errors against the float model", error_distribution),
     ("emulator_vs_board", "Emulator vs board cycles for the same variant", emulator_vs_board),
 )

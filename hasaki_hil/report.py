@@ -71,6 +71,7 @@ def _entry(path, doc: dict) -> dict:
         "time": doc.get("time"),
         "metrics": {k: doc["metrics"][k] for k in _METRICS if k in doc["metrics"]},
         "cycles": doc["cycles"],
+        "error_histogram": doc.get("error_histogram"),
         "sizes": {
             "flash": s.get("flash"),
             "flash_limit": flash_limit,

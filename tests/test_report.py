@@ -122,14 +122,14 @@ def test_html_report_renders_in_headless_chromium(records, cli, tmp_path):
     page = tmp_path / "report.html"
     code, out, err = cli("report", *paths, "-o", page, "--json")
     assert code == 0, err
-    assert json.loads(out)["figures"] == ["cycles", "errors", "emulator_vs_board"]
+    assert json.loads(out)["figures"] == ["cycles", "errors", "error_distribution", "emulator_vs_board"]
     text = page.read_text()
     assert "http://" not in text and "https://" not in text  # self-contained: nothing to fetch
     dom = _chromium("--dump-dom", page.as_uri(), tmp_path=tmp_path)
     assert "hasaki-hil validation report" in dom and "PASSED" in dom and "FAILED" in dom
-    for key in ("cycles", "errors", "emulator_vs_board"):
+    for key in ("cycles", "errors", "error_distribution", "emulator_vs_board"):
         assert f'id="plot-{key}"' in dom
-    assert dom.count('src="data:image/png;base64,') == 3
+    assert dom.count('src="data:image/png;base64,') == 4
     shot = tmp_path / "report.png"
     _chromium(f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri(), tmp_path=tmp_path)
     pixels = imread(shot)
