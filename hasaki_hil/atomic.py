@@ -8,6 +8,7 @@ from pathlib import Path
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
+    directory.mkdir(parents=True, exist_ok=True)  # -o build/run1/model.model just works
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -122,7 +122,7 @@ def build(
         v = variant_mod.load(source)
         name, variant_sha, model_sha = v.sha256[:12], v.sha256, v.parent_sha256
         harness_file, defines = (HARNESSES[harness], ()) if harness == "emu" else serial_harness(board)
-    out_dir = Path(out_dir or ROOT / "build" / board.name / f"{name}-{harness}")
+    out_dir = Path(out_dir or ROOT / "build" / board.name / f"{name}-{harness}").resolve()  # the compiler runs in it
     out_dir.mkdir(parents=True, exist_ok=True)
     if source.suffix != ".h":
         (out_dir / "hsk_model.h").write_text(codegen.generate(v))
@@ -177,4 +177,4 @@ def _foreign_header(header: Path):
         raise UserError(f"{header}: no '// Architecture: ...' comment; is this a Hasaki header?")
     dims = [int(d) for d in m.group(1).split("-") if d.strip()]
     defines = (f"-DHSK_N_IN={dims[0]}", f"-DHSK_N_OUT={dims[-1]}", f'-DHSK_HEADER="{header.resolve()}"')
-    return header.parent, header.stem, None, None, "hasaki_main.c", defines
+    return header.resolve().parent, header.stem, None, None, "hasaki_main.c", defines

@@ -1,0 +1,39 @@
+"""Every `hasaki-hil` example in docs/*.md runs as written (from a folder that has the
+repository's models/), in the order of its page, and exits 0."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from hasaki_hil.cli import main
+
+from .conftest import ROOT
+
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def examples(page: Path) -> list[list[str]]:
+    """The hasaki-hil command lines of a page: fenced sh blocks and `- run:` steps of YAML blocks."""
+    commands = []
+    for block in re.findall(r"```(?:sh|yaml)\n(.*?)```", page.read_text(), flags=re.DOTALL):
+        for line in block.splitlines():
+            line = re.sub(r"^\s*-\s*run:\s*", "", line).strip()
+            if line.startswith("hasaki-hil "):
+                commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_the_docs_have_examples():
+    assert sum(len(examples(p)) for p in DOCS) >= 10
+
+
+@pytest.mark.parametrize("page", DOCS, ids=[p.name for p in DOCS])
+def test_doc_examples_run(page, tmp_path, monkeypatch, capsys):
+    (tmp_path / "models").symlink_to(ROOT / "models")
+    monkeypatch.chdir(tmp_path)
+    for argv in examples(page):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 0, f"{page.name}: hasaki-hil {' '.join(argv)}\n{err}"
