@@ -1,5 +1,6 @@
-"""Every `hasaki-hil` example in docs/*.md runs as written (from a folder that has the
-repository's models/), in the order of its page, and exits 0."""
+"""Every `hasaki-hil` example in README.md and docs/*.md runs as written (from a folder that
+has the repository's models/), in the order of its page, and exits 0. (The README's
+`./dev demo` and `./dev test` are what CI itself runs.)"""
 
 import re
 import shlex
@@ -11,7 +12,7 @@ from hasaki_hil.cli import main
 
 from .conftest import ROOT
 
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def examples(page: Path) -> list[list[str]]:
