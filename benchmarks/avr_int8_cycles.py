@@ -20,21 +20,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hasaki_hil import codegen, data, modelfile, qmath, quantize, reference, toolchain, training  # noqa: E402
-from hasaki_hil.forward import normalise  # noqa: E402
+from benchmarks.smoke_setup import smoke  # noqa: E402
+from hasaki_hil import codegen, quantize, reference, toolchain  # noqa: E402
 from tests.emulator.oracle import simavr  # noqa: E402
 
-SMOKE = ROOT.parent / "shared" / "datasets" / "smoke"
 BUDGET = {"int8": 10_000, "f32": None, "int8-wo": None}  # the codegen issue's budget for int8
-
-
-def native_inputs(v, X) -> list[bytes]:
-    if v.layers[0].kind == "int8":
-        q = qmath.quantize(
-            normalise(X, v.input_offset, v.input_scale), v.layers[0].in_q.inv_scale, v.layers[0].in_q.zero_point
-        )
-        return [row.tobytes() for row in q]
-    return [row.astype(np.float32).tobytes() for row in X]
 
 
 def main() -> None:
@@ -45,21 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model_path = args.model
-        if model_path is None:
-            model_path = tmp / "smoke.model"
-            training.train_file(
-                SMOKE / "train.csv",
-                model_path,
-                arch="12,8,4,1",
-                act="relu,relu,sigmoid",
-                config={"epochs": 100},
-                seed=7,
-                show_progress=False,
-            )
-        model = modelfile.load(model_path)
-        test = data.load_csv(SMOKE / "test.csv", 12, 1, "sigmoid")
-        calib = data.load_csv(SMOKE / "train.csv", 12, 1, "sigmoid").X
+        model, test, calib = smoke(args.model, tmp)
         X = test.X[: args.rows]
         print(f"{'variant':<10}{'rows':>6}{'min':>9}{'median':>9}{'max':>9}{'budget':>9}{'ratio':>8}  outputs")
         for scheme in args.schemes.split(","):
@@ -68,7 +44,9 @@ def main() -> None:
             d.mkdir()
             (d / "hsk_model.h").write_text(codegen.generate(v))
             elf = toolchain.compile_harness("attiny85", d, d / "model.elf")
-            batch = simavr.run_vectors(elf, "attiny85", native_inputs(v, X), max_cycles=5_000_000)
+            batch = simavr.run_vectors(
+                elf, "attiny85", [r.tobytes() for r in reference.native_inputs(v, X)], max_cycles=5_000_000
+            )
             cycles = [dict(r.markers)[2] - dict(r.markers)[1] for r in batch.runs]
             ref = reference.run(v, X)
             if ref.q_outputs is not None:

@@ -18,12 +18,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.smoke_setup import smoke  # noqa: E402
 from emulator.avr import AvrCore  # noqa: E402
 from emulator.harness import run_vector  # noqa: E402
-from hasaki_hil import build, data, modelfile, quantize, reference, training  # noqa: E402
+from hasaki_hil import build, quantize, reference  # noqa: E402
 from hasaki_hil import variant as variant_mod  # noqa: E402
 
-SMOKE = ROOT.parent / "shared" / "datasets" / "smoke"
 BUDGET_S = 20.0
 
 
@@ -40,21 +40,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model_path = args.model
-        if model_path is None:
-            model_path = tmp / "smoke.model"
-            training.train_file(
-                SMOKE / "train.csv",
-                model_path,
-                arch="12,8,4,1",
-                act="relu,relu,sigmoid",
-                config={"epochs": 100},
-                seed=7,
-                show_progress=False,
-            )
-        model = modelfile.load(model_path)
-        test = data.load_csv(SMOKE / "test.csv", 12, 1, "sigmoid")
-        calib = data.load_csv(SMOKE / "train.csv", 12, 1, "sigmoid").X
+        model, test, calib = smoke(args.model, tmp)
         total = 0.0
         print(f"{'variant':<8}{'rows':>7}{'seconds':>9}{'budget':>8}{'ratio':>7}  outputs")
         for scheme in ("f32", "int8"):
