@@ -2,9 +2,11 @@
 
 Only what a firmware built for emulation touches is mapped: one flash region that holds code,
 constants and the initial values of ``.data`` (read and execute only, so a store to flash is a
-fault), the data RAM (read and write, never execute), and on Cortex-M the System Control Space,
-which the startup code writes to grant the FPU access. Everything else is unmapped, so a stray
-access faults instead of reading zeros. Whole SoCs (peripherals, caches, ROM) are out of scope.
+fault) and the data RAM (read and write, never execute). The peripheral windows the serial
+firmware uses (its UART, its cycle counter and on Cortex-M the System Control Space, which
+the startup code also writes to grant the FPU access) are modelled in peripherals.py.
+Everything else is unmapped, so a stray access faults instead of reading zeros. Whole SoCs
+(caches, ROM, the other peripherals) are out of scope.
 
 The firmware's linker flags (hasaki_hil/toolchain.py) place the image in the same regions; the
 loader refuses an ELF with a segment outside them.
@@ -35,10 +37,6 @@ class Chip:
         return next(r for r in self.regions if r.name == name)
 
 
-# ARMv7-M / ARMv6-M Architecture Reference Manuals, B3.2: the SCS at 0xE000E000-0xE000EFFF.
-# unicorn does not model it; plain RAM is enough for the startup code's CPACR write.
-_SCS = Region("scs", 0xE000E000, 0x1000, READ | WRITE)
-
 CHIPS = {
     chip.name: chip
     for chip in (
@@ -61,7 +59,6 @@ CHIPS = {
             (
                 Region("flash", 0x10000000, 2 << 20, READ | EXEC),
                 Region("ram", 0x20000000, 264 << 10, READ | WRITE),
-                _SCS,
             ),
         ),
         # STM32F446xx datasheet, 5 "Memory mapping": flash at 0x08000000 (512 KB), SRAM1+SRAM2
@@ -72,7 +69,6 @@ CHIPS = {
             (
                 Region("flash", 0x08000000, 512 << 10, READ | EXEC),
                 Region("ram", 0x20000000, 128 << 10, READ | WRITE),
-                _SCS,
             ),
         ),
     )

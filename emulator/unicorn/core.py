@@ -1,7 +1,9 @@
 """UnicornCore: the Core interface (emulator/core.py) over unicorn, with estimated cycles.
 
 One load serves many input vectors: ``reset`` restores the CPU context saved at load, clears
-RAM and the counters, and keeps flash, the translated code and the block costs. Every
+RAM, the counters and the peripherals, and keeps flash, the translated code and the block
+costs. The chip's UART and cycle counter (peripherals.py) are mapped as MMIO; a run also
+ends (StopReason.PERIPHERAL) when the firmware polls an empty receiver. Every
 ``emu_start`` gets the same non-zero instruction ``count`` and the same exits; unicorn 2.1
 bakes both into translated code, so the translation cache is flushed when either changes
 (single-stepping, a run to another address). All hooks are added at load, before any run.
@@ -30,6 +32,7 @@ from .blocks import BlockCost, BlockCosts
 from .chips import CHIPS, WRITE, Chip
 from .cores import CORES
 from .loader import load_image, map_memory, region_of
+from .peripherals import IO_MODELS, ChipIO
 
 MARKER_SYMBOL = "hsk_emu_marker"  # emu_main.c: the word written 1 and 2 around the inference
 
@@ -54,6 +57,8 @@ class UnicornCore:
         self.timeout = timeout
         self._uc: Uc | None = None
         self._markers: list[Marker] = []
+        self.io: ChipIO | None = None  # the chip's UART and cycle counter, where modelled
+        self._io_pc = 0
 
     # -- loading -------------------------------------------------------------------
 
@@ -70,6 +75,7 @@ class UnicornCore:
         self._counter = native.attach(uc, code, self._blocks.classify, self.model.pc, marker)
         uc.hook_add(UC_HOOK_INTR, self._on_exception)
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
+        self._map_io(uc)
         uc.ctl_exits_enabled(True)  # a run ends at hsk_emu_done or at the address asked for, whichever comes first
         self._uc = uc
         self._done = self.symbol(DONE_SYMBOL).address if DONE_SYMBOL in image.elf.symbols else None
@@ -93,6 +99,8 @@ class UnicornCore:
             self.mem_write(seg.load_address, seg.data)
         self._counter.reset()
         self._markers.clear()
+        if self.io is not None:
+            self.io.reset()
         if self.model.thumb:  # the vector table at the start of the image: initial SP, reset handler
             sp, pc = struct.unpack("<II", uc.mem_read(self._image.code_start, 8))
             uc.reg_write(self.model.sp, sp)
@@ -183,9 +191,11 @@ class UnicornCore:
         if target is not None and self.model.thumb:
             target &= ~1  # a Thumb function pointer names the same instruction
         exits = tuple(sorted({a for a in (done, target) if a is not None}))
-        if not exits:
+        if not exits and self.io is None:
             raise EmulatorError(f"the firmware has no {DONE_SYMBOL}; name where to stop with until=")
         count = self.instruction_limit if max_instructions is None else max_instructions
+        if self.io is not None:
+            self.io.idle = False
         if (count, exits) != self._compiled_for:
             uc.ctl_set_exits(list(exits))
             uc.ctl_flush_tb()
@@ -205,6 +215,8 @@ class UnicornCore:
             uc.reg_write(self.model.pc, pc)
         self._settle(pc)
         self._raise_fault(pc, error)
+        if self.io is not None and self.io.idle and pc not in exits:
+            return Stop(StopReason.PERIPHERAL, pc, self.cycles, self.instructions)
         if pc not in exits:
             if self._counter.stop == native.STOP_CYCLES:
                 raise CycleLimitExceeded(pc, self.cycles, max_cycles)
@@ -267,9 +279,62 @@ class UnicornCore:
         except UcError:
             return 0
 
-    # -- hooks (Python: each fires once, when a run ends in a fault) -------------
+    # -- peripherals -----------------------------------------------------------------
+
+    def _map_io(self, uc: Uc) -> None:
+        model = IO_MODELS.get(self.chip.name)
+        if model is None:
+            return
+        self.io = io = model(self._cycles_at_io)
+
+        def read(uc, offset, _size, base):
+            self._io_pc = uc.reg_read(self.model.pc)
+            value = io.read(base + offset)
+            if io.idle:
+                uc.emu_stop()  # polled an empty receiver: the host has to send first
+            return value & 0xFFFFFFFF
+
+        def write(uc, offset, _size, value, base):
+            self._io_pc = uc.reg_read(self.model.pc)
+            io.write(base + offset, value)
+
+        for base, size in io.windows:
+            uc.mmio_map(base, size, read, base, write, base)
+
+    def _cycles_at_io(self) -> int:
+        """Estimated cycles when the instruction at ``_io_pc`` (in the running block) began."""
+        c = self._counter
+        if c.block_address <= self._io_pc < c.prev_end:
+            return c.block_cycles + self._current_block().position(self._io_pc)[1]
+        return c.cycles
+
+    def _csr(self, uc: Uc) -> bool:
+        """Execute a CSR instruction the CPU model lacks but the chip has (the ESP32-C3's
+        performance counter); unicorn reports it as illegal with the PC of the next instruction."""
+        pc = uc.reg_read(self.model.pc) - 4
+        insn = int.from_bytes(uc.mem_read(pc, 4), "little")
+        funct3, rd, rs1, csr = (insn >> 12) & 7, (insn >> 7) & 31, (insn >> 15) & 31, insn >> 20
+        if insn & 0x7F != 0x73 or funct3 in (0, 4):  # not csrrw/s/c(i)
+            return False
+        self._io_pc = pc
+        old = self.io.csr_read(csr)
+        if old is None:
+            return False
+        operand = rs1 if funct3 >= 5 else uc.reg_read(self.model.registers[f"x{rs1}"])
+        op = funct3 & 3  # 1 write, 2 set bits, 3 clear bits; set/clear with x0 or 0 write nothing
+        if op == 1 or rs1:
+            new = operand if op == 1 else old | operand if op == 2 else old & ~operand
+            if not self.io.csr_write(csr, new & 0xFFFFFFFF):
+                return False
+        if rd:
+            uc.reg_write(self.model.registers[f"x{rd}"], old)
+        return True
+
+    # -- hooks (Python: they fire when a run ends in a fault, or on a CSR the CPU model lacks) --
 
     def _on_exception(self, uc: Uc, number: int, _user) -> None:
+        if number == 2 and self.io is not None and not self.model.thumb and self._csr(uc):
+            return  # handled: execution goes on at the next instruction
         self._exception = number
         uc.emu_stop()
 
