@@ -17,21 +17,29 @@ from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESSES = {"emu": "emu_main.c", "serial": None}  # serial: per board, see serial_harness()
-SERIAL_HARNESS = {"uno": "serial_avr.c", "attiny85": "serial_soft_avr.c"}  # boards whose serial firmware exists
+# The serial firmware per board and driver. The system builds are bare metal and run on the
+# emulated cores too; PlatformIO builds the ESP boards' firmware on ESP-IDF instead (a real
+# ESP32 boots only an ESP-IDF image; Debian has no Xtensa compiler).
+SERIAL_HARNESS = {
+    "uno": "serial_avr.c",
+    "attiny85": "serial_soft_avr.c",
+    "esp32c3": "serial_esp32c3.c",
+    "pico": "serial_rp2040.c",
+    "nucleo_f446re": "serial_stm32f4.c",
+}
+PIO_SERIAL_HARNESS = {**SERIAL_HARNESS, "esp32": "serial_esp_idf.c", "esp32c3": "serial_esp_idf.c"}
 
 
-def serial_harness(board: boards.Board) -> tuple[str, tuple[str, ...]]:
-    """The serial firmware's source for a board and its defines (clock, baud, name)."""
-    if board.name not in SERIAL_HARNESS:
+def serial_harness(board: boards.Board, driver: str = "system") -> tuple[str, tuple[str, ...]]:
+    """The serial firmware's source for a board and driver, and its defines (clock, baud, name)."""
+    table = PIO_SERIAL_HARNESS if driver == "pio" else SERIAL_HARNESS
+    if board.name not in table:
         raise UserError(
-            f"there is no serial firmware for {board.name} yet (boards with one: {', '.join(SERIAL_HARNESS)})",
+            f"there is no serial firmware for {board.name} yet (boards with one: {', '.join(table)})",
             hint=f"prove it on the emulated core instead: hasaki-hil test VARIANT --board {board.name} --emulate",
         )
-    return SERIAL_HARNESS[board.name], (
-        f"-DF_CPU={board.clock_hz}UL",
-        f"-DHSK_BAUD={board.baud}UL",
-        f'-DHSK_BOARD_NAME="{board.name}"',
-    )
+    clock = (f"-DF_CPU={board.clock_hz}UL",) if board.arch == "avr" else ()  # the others set up their own clock
+    return table[board.name], (*clock, f"-DHSK_BAUD={board.baud}UL", f'-DHSK_BOARD_NAME="{board.name}"')
 
 
 # The AVR linker scripts take their region sizes from these symbols. Linking with roomy
@@ -74,9 +82,10 @@ def choose_driver(board: boards.Board, requested: str) -> str:
 
 
 def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
-    tool = shutil.which(OBJDUMP[board.arch])
-    if tool is None:
-        return {"bytes": None, "path": [], "note": f"{OBJDUMP[board.arch]} not found"}
+    name = OBJDUMP.get(board.arch, "xtensa-esp32-elf-objdump")
+    tool = shutil.which(name)
+    if tool is None or board.arch not in OBJDUMP:  # the stack analysis reads avr, riscv and arm code
+        return {"bytes": None, "path": [], "note": f"no stack analysis for {board.arch} ({name})"}
     dis = subprocess.run([tool, "-d", str(elf)], capture_output=True, text=True, timeout=120).stdout
     frames = {}
     for su in su_dir.glob("*.su"):
@@ -93,8 +102,15 @@ def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=(
     return elf, cmd
 
 
-def _pio_build(board, model_dir: Path, harness: str) -> tuple[Path, list]:
-    env = dict(os.environ, HSK_MODEL_DIR=str(model_dir), HSK_HARNESS=harness)
+PIO_OUTPUTS = ("firmware.elf", "firmware.hex", "firmware.bin", "bootloader.bin", "partitions.bin")
+
+
+def _pio_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) -> tuple[Path, list]:
+    """PlatformIO's build, its outputs copied into ``out_dir`` beside the firmware record (the
+    ESP boards' uploads need bootloader.bin and partitions.bin next to the ELF). F_CPU comes
+    from platformio.ini and the board name from the harness default, so only the rest is passed."""
+    passed = [d for d in defines if not d.startswith(("-DF_CPU=", "-DHSK_BOARD_NAME="))]
+    env = dict(os.environ, HSK_MODEL_DIR=str(model_dir), HSK_HARNESS=harness, HSK_DEFINES=" ".join(passed))
     cmd = ["pio", "run", "-d", str(ROOT), "-e", board.pio_env]
     try:
         result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
@@ -103,7 +119,11 @@ def _pio_build(board, model_dir: Path, harness: str) -> tuple[Path, list]:
     if result.returncode != 0:
         lines = [ln for ln in (result.stdout + result.stderr).splitlines() if "error" in ln.lower()]
         raise UserError("PlatformIO build failed:\n" + "\n".join(lines[:8]), hint=" ".join(cmd))
-    return ROOT / ".pio" / "build" / board.pio_env / "firmware.elf", cmd
+    built = ROOT / ".pio" / "build" / board.pio_env
+    for name in PIO_OUTPUTS:
+        if (built / name).is_file():
+            shutil.copyfile(built / name, out_dir / name)
+    return out_dir / "firmware.elf", cmd
 
 
 def build(
@@ -121,7 +141,7 @@ def build(
     else:
         v = variant_mod.load(source)
         name, variant_sha, model_sha = v.sha256[:12], v.sha256, v.parent_sha256
-        harness_file, defines = (HARNESSES[harness], ()) if harness == "emu" else serial_harness(board)
+        harness_file, defines = (HARNESSES[harness], ()) if harness == "emu" else serial_harness(board, driver)
     out_dir = Path(out_dir or ROOT / "build" / board.name / f"{name}-{harness}").resolve()  # the compiler runs in it
     out_dir.mkdir(parents=True, exist_ok=True)
     if source.suffix != ".h":
@@ -132,10 +152,11 @@ def build(
     if driver == "system":
         elf, cmd = _system_build(board, model_dir, out_dir, harness_file, defines)
     else:
-        elf, cmd = _pio_build(board, model_dir, harness_file)
-    tool, fmt, ext = OBJCOPY[board.arch]
+        elf, cmd = _pio_build(board, model_dir, out_dir, harness_file, defines)
+    # the image to upload: PlatformIO's own where it made one (an ESP app image is not a plain objcopy)
+    tool, fmt, ext = OBJCOPY.get(board.arch, (None, None, ".bin"))
     image = out_dir / f"firmware{ext}"
-    if shutil.which(tool):
+    if tool and shutil.which(tool) and not (driver == "pio" and image.is_file()):
         toolchain.run(
             [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
         )

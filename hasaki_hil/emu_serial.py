@@ -1,13 +1,14 @@
-"""A board without hardware: the real serial firmware running on the AVR core, its serial
+"""A board without hardware: the real serial firmware running on an emulated core, its serial
 link connected to a pseudo-terminal, so SerialTarget talks to real firmware bytes over a real tty.
 
-    with EmulatedSerialBoard(elf) as port:      # port: a /dev/pts/N path
+    with EmulatedSerialBoard(elf, "atmega328p") as port:      # port: a /dev/pts/N path
         SerialTarget(port, 115200).run(...)
 
-The link is the ATmega328P's USART0, or on the ATtiny85 the pins of its software UART
-(emulator/avr/softuart.py, wired as firmware/harness/serial_soft_avr.c). The firmware runs
-until it polls the link with nothing to read; bytes arriving on the pty are fed in and it
-runs again. Every run is bounded by a cycle budget.
+The link is the ATmega328P's USART0, on the ATtiny85 the pins of its software UART
+(emulator/avr/softuart.py, wired as firmware/harness/serial_soft_avr.c), and on the unicorn
+chips (ESP32-C3, RP2040, STM32F446) the UART that emulator/unicorn/peripherals.py models.
+The firmware runs until it polls the link with nothing to read; bytes arriving on the pty
+are fed in and it runs again. Every run is bounded by a cycle budget.
 """
 
 import os
@@ -22,17 +23,28 @@ RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's wo
 SOFT_UART_PINS = {"attiny85": (1, 2)}  # MCU: (TX, RX) bit of PORTB, as serial_soft_avr.c uses them
 
 
-def _link(core, mcu: str):
-    """The firmware's serial link on the core: feed(), take() and pending_rx."""
+def _core_and_link(mcu: str):
+    """A core for the MCU and the firmware's serial link on it: feed(), take() and pending_rx."""
+    from emulator.unicorn.chips import CHIPS
+
+    if mcu in CHIPS:
+        from emulator.unicorn.core import UnicornCore
+
+        core = UnicornCore(mcu)
+        return core, lambda: core.io.uart  # the peripherals exist once the firmware is loaded
+    from emulator.avr.core import AvrCore
+
+    core = AvrCore(mcu)
     if core.usart is not None:
-        return core.usart
+        return core, lambda: core.usart
     from emulator.avr.softuart import SoftUart
 
     from .boards import BOARDS
 
     board = next(b for b in BOARDS if b.mcu == mcu)
     tx, rx = SOFT_UART_PINS[mcu]
-    return SoftUart(core, tx_bit=tx, rx_bit=rx, clock_hz=board.clock_hz, baud=board.baud)
+    uart = SoftUart(core, tx_bit=tx, rx_bit=rx, clock_hz=board.clock_hz, baud=board.baud)
+    return core, lambda: uart
 
 
 class EmulatedSerialBoard:
@@ -48,14 +60,13 @@ class EmulatedSerialBoard:
         self._stop = threading.Event()
 
     def _serve(self) -> None:
-        from emulator.avr.core import AvrCore
         from emulator.core import StopReason
         from emulator.errors import EmulatorError
 
-        core = AvrCore(self.mcu)
-        link = _link(core, self.mcu)
         try:
+            core, get_link = _core_and_link(self.mcu)
             core.load(self.elf)
+            link = get_link()
             received = 0
             while not self._stop.is_set():
                 stop = core.run(max_cycles=RUN_BUDGET)
@@ -79,8 +90,10 @@ class EmulatedSerialBoard:
             self.error = str(e)  # the host sees silence and reports it; the cause is kept here
 
     def __enter__(self) -> str:
-        if self.mcu != "atmega328p" and self.mcu not in SOFT_UART_PINS:
-            raise UserError(f"no emulated serial link for {self.mcu} (only the ATmega328P's and the ATtiny85's)")
+        from emulator.unicorn.chips import CHIPS
+
+        if self.mcu not in ("atmega328p", *SOFT_UART_PINS, *CHIPS):
+            raise UserError(f"no emulated serial link for {self.mcu}")
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -102,8 +115,8 @@ def serve(elf, board_name: str, seconds: float) -> dict:
     from .boards import get
 
     board = get(board_name)
-    if board.emulator != "avr":
-        raise UserError(f"{board.name} has no emulated serial link here")
+    if board.emulator is None:
+        raise UserError(f"{board.name} has no emulated core here, so no emulated serial link")
     t0 = time.monotonic()
     served = EmulatedSerialBoard(elf, board.mcu)
     with served as port:

@@ -131,7 +131,7 @@ def run_test(
         "metrics": m,
         "error_histogram": metrics.error_histogram(device, float_ref[:n_done]) if n_done else None,
         "host_reference_mismatches": mismatch,
-        "cycles": cycle_summary(result.cycles, result.provenance, board.clock_hz),
+        "cycles": cycle_summary(result.cycles, result.provenance, result.info.get("clock_hz") or board.clock_hz),
         "sizes": {
             "flash": fw["flash_bytes"],
             "ram_static": fw["ram_bytes"],
