@@ -97,14 +97,23 @@ def test_platformio_ini_parses_and_matches_the_system_flags():
         env={"HSK_MODEL_DIR": "/m", "HSK_HARNESS": "emu_main.c", "PATH": "/usr/bin:/bin"},
     ).stdout
     config = {section: dict(items) for section, items in json.loads(out)}
-    flags = config["env"]["build_flags"]
-    assert [f for f in flags if not f.startswith("-I") and f != "-fstack-usage"] == toolchain.COMMON
+    # our flags apply to our sources only (build_src_flags), never to a framework's (ESP-IDF, CMSIS)
+    src_flags = config["env"]["build_src_flags"]
+    assert [f for f in src_flags if f != "-fstack-usage"] == toolchain.COMMON
+    assert [f for f in config["env"]["build_flags"] if not f.startswith("-I")] == []
     from hasaki_hil.boards import BOARDS
 
     for board in BOARDS:
         env = config[f"env:{board.pio_env}"]
-        assert env["platform"] == board.pio_platform and env["board"] == board.pio_board
+        assert env["platform"].split("@")[0].strip() == board.pio_platform and env["board"] == board.pio_board
+        assert "arduino" not in env.get("framework", []), "an Arduino core owns main(): our harnesses cannot build"
+        if board.arch == "avr":  # the platform defines F_CPU from this; the harness times the UART with it
+            assert int(env["board_build.f_cpu"].rstrip("L")) == board.clock_hz
     assert config["env:attiny85"]["upload_protocol"] == "usbasp"
+    for env in ("esp32dev", "esp32-c3"):  # ESP-IDF's headers are GNU C: the same flags, gnu99 last
+        assert config[f"env:{env}"]["framework"] == ["espidf"]
+        assert config[f"env:{env}"]["build_src_flags"] == src_flags + ["-std=gnu99"]
+    assert config["env:nucleo_f446re"]["framework"] == ["cmsis"]
     assert config["env:nucleo_f446re"]["build_flags"][-2:] == list(toolchain.TARGETS["cortex-m4f"].flags[2:])
 
 
