@@ -1,9 +1,14 @@
 """The ``flash`` command: upload only a firmware whose exact sha256 has a PASSED validation
 record, then check that the board reports the variant's model hash.
 
-Where the board's serial firmware runs on an emulated core (the uno, the attiny85), the
-emulator gate runs first on that exact firmware behind a pty; otherwise an on-board ``test``
-record is required. ``--force`` uploads anyway, loudly, and says so in the flash record.
+The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
+ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re); the pico is refused
+(no boot2 stage yet).
+
+Where the board's serial firmware runs on an emulated core (the system builds for the uno,
+the attiny85, the nucleo_f446re), the emulator gate runs first on that exact firmware behind
+a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record is required.
+``--force`` uploads anyway, loudly, and says so in the flash record.
 """
 
 import datetime
@@ -20,28 +25,117 @@ from .errors import GateFailed, UserError
 FLASH_FORMAT = "hasaki-hil-flash"
 
 
-def uploader_command(board: boards.Board, image: str, port: str | None) -> list[str]:
-    """What PlatformIO runs to upload this board's image (avrdude for the AVR boards)."""
-    if board.name == "uno":
-        if not port:
+# What PlatformIO runs to upload, per board: avrdude for the AVR boards, esptool for the ESP
+# boards' ESP-IDF images, openocd over the ST-LINK for the Nucleo.
+AVRDUDE = {
+    "uno": ("-p", "atmega328p", "-c", "arduino", "-b", "115200", "-D"),  # serial bootloader: needs -P PORT
+    "attiny85": ("-p", "attiny85", "-c", "usbasp", "-e"),  # ISP programmer: no port
+}
+# esptool write_flash as PlatformIO's espressif32 platform runs it for an ESP-IDF build: the
+# second-stage bootloader (its offset differs per chip), the partition table and the app.
+ESPTOOL = {
+    "esp32": {"chip": "esp32", "baud": 921600, "flash_freq": "40m", "bootloader": "0x1000"},
+    "esp32c3": {"chip": "esp32c3", "baud": 460800, "flash_freq": "80m", "bootloader": "0x0"},
+}
+ESP_IMAGES = (("bootloader", "bootloader.bin"), ("0x8000", "partitions.bin"), ("0x10000", "firmware.bin"))
+# openocd as PlatformIO's "stlink" upload protocol runs it (the ELF carries its load addresses).
+OPENOCD = {"nucleo_f446re": ("interface/stlink.cfg", "hla_swd", "target/stm32f4x.cfg")}
+NOT_FLASHABLE = {
+    "pico": (
+        "flashing the pico is not supported yet: a bootable RP2040 image needs a boot2 stage (the "
+        "flash set-up the boot ROM checks and runs) in the first 256 bytes of flash, which the "
+        "bare-metal build does not add yet",
+        "the emulated RP2040 proves the firmware: hasaki-hil test VARIANT --board pico --emulate --vectors DATA.csv",
+    ),
+}
+INSTALL_HINT = {
+    "avrdude": "install avrdude (Debian: apt-get install avrdude)",
+    "esptool": "install esptool: pip install esptool",
+    "openocd": "install openocd (Debian: apt-get install openocd)",
+}
+
+
+def check_flashable(board: boards.Board) -> None:
+    """Refuse, before any build, a board that hasaki-hil cannot upload to."""
+    if board.name in NOT_FLASHABLE:
+        what, hint = NOT_FLASHABLE[board.name]
+        raise UserError(what, hint=hint)
+    if board.name not in AVRDUDE and board.name not in ESPTOOL and board.name not in OPENOCD:
+        raise UserError(f"no uploader for {board.name} here yet", hint="PlatformIO: pio run -e ENV -t upload")
+
+
+def esptool_executable() -> str:
+    """esptool's command: ``esptool.py`` (pip's script, what PlatformIO runs) or ``esptool`` (v5)."""
+    for name in ("esptool.py", "esptool"):
+        if shutil.which(name):
+            return name
+    return "esptool.py"
+
+
+def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
+    """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record)."""
+    check_flashable(board)
+    if board.name in AVRDUDE:
+        if board.name == "uno" and not port:
             raise UserError("the uno uploads through its serial bootloader: give --port")
+        opts = list(AVRDUDE[board.name])
+        if board.name == "uno":
+            opts[4:4] = ["-P", port]
+        return ["avrdude", *opts, "-U", f"flash:w:{fw['image']}:i"]
+    if board.name in ESPTOOL:
+        if fw.get("toolchain") != "pio":
+            raise UserError(
+                f"{fw['elf']} is the bare-metal {board.name} build (toolchain {fw.get('toolchain')}), which "
+                f"runs on the emulated core only: a real {board.name} boots an ESP-IDF image (second-stage "
+                "bootloader, partition table, app), which only PlatformIO builds",
+                hint=f"on a machine with PlatformIO and its espressif32 platform: hasaki-hil build VARIANT --board "
+                f"{board.name} --harness serial --toolchain pio; hasaki-hil test VARIANT --board {board.name} "
+                f"--port PORT --vectors DATA.csv on the board; then "
+                f"hasaki-hil flash VARIANT --board {board.name} --port PORT",
+            )
+        if not port:
+            raise UserError(f"esptool uploads to the {board.name} over its serial port: give --port")
+        esp, folder = ESPTOOL[board.name], Path(fw["elf"]).parent
+        images = []
+        for offset, name in ESP_IMAGES:
+            path = folder / name
+            if not path.is_file():
+                raise UserError(f"{path} not found: the ESP-IDF build writes it next to {Path(fw['elf']).name}")
+            images += [esp["bootloader"] if offset == "bootloader" else offset, str(path)]
         return [
-            "avrdude",
-            "-p",
-            "atmega328p",
-            "-c",
-            "arduino",
-            "-P",
+            esptool_executable(),
+            "--chip",
+            esp["chip"],
+            "--port",
             port,
-            "-b",
-            "115200",
-            "-D",
-            "-U",
-            f"flash:w:{image}:i",
+            "--baud",
+            str(esp["baud"]),
+            "--before",
+            "default_reset",
+            "--after",
+            "hard_reset",
+            "write_flash",
+            "-z",
+            "--flash_mode",
+            "dio",
+            "--flash_freq",
+            esp["flash_freq"],
+            "--flash_size",
+            "detect",
+            *images,
         ]
-    if board.name == "attiny85":
-        return ["avrdude", "-p", "attiny85", "-c", "usbasp", "-e", "-U", f"flash:w:{image}:i"]
-    raise UserError(f"no uploader for {board.name} here yet", hint="PlatformIO: pio run -e ENV -t upload")
+    interface, transport, target = OPENOCD[board.name]
+    return [
+        "openocd",
+        "-f",
+        interface,
+        "-c",
+        f"transport select {transport}",
+        "-f",
+        target,
+        "-c",
+        f"program {{{fw['elf']}}} verify reset; shutdown;",
+    ]
 
 
 def passing_record(fw_sha: str, variant_sha: str, folder: Path, explicit=None) -> tuple[Path | None, list[str]]:
@@ -96,16 +190,19 @@ def flash(
     build_dir=None,
 ) -> dict:
     board = boards.get(board_name)
+    check_flashable(board)
     v = variant_mod.load(variant_path)
     if firmware_elf is None:
         fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]
     else:
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
         fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built
+    cmd = uploader_command(board, fw, port)  # an image this board cannot boot is refused before any gate
     folder = Path(fw["elf"]).parent
     found, why = passing_record(fw["sha256"], v.sha256, folder, record)
     gate = None
-    if found is None and vectors is not None and board.emulator == "avr" and not force:
+    emulated = board.emulator is not None and fw.get("toolchain") == "system"  # the image the core runs
+    if found is None and vectors is not None and emulated and not force:
         gate = emulator_gate(variant_path, board, fw, vectors, folder / "validation-serial-emulated.json")
         found, why = passing_record(fw["sha256"], v.sha256, folder)
     if found is None and not force:
@@ -120,7 +217,6 @@ def flash(
         )
     if force:
         print("WARNING: --force: uploading firmware WITHOUT a passing validation record", file=sys.stderr)
-    cmd = uploader_command(board, fw["image"], port)
     result = {
         "board": board.name,
         "firmware_sha256": fw["sha256"],
@@ -135,7 +231,7 @@ def flash(
     }
     if not dry_run:
         if shutil.which(cmd[0]) is None:
-            raise UserError(f"{cmd[0]} not found", hint="install avrdude (Debian: apt-get install avrdude)")
+            raise UserError(f"{cmd[0]} not found", hint=INSTALL_HINT[cmd[0].removesuffix(".py")])
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise UserError(f"upload failed:\n{done.stderr.strip()[-600:]}", hint=" ".join(cmd))

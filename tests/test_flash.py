@@ -2,15 +2,20 @@
 
 No board exists here, so the upload runs as --dry-run and the test checks the recorded
 command line; the emulator gate itself runs for real (the uno's serial firmware on the
-AVR core behind a pty)."""
+AVR core behind a pty). The other boards' uploaders (esptool, openocd) are checked on the
+command lines they would run: from firmware records the build writes, and for the ESP
+boards' ESP-IDF images, which only PlatformIO builds (not here), from a record with the
+fields such a build writes. No validation record is ever written by hand."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
-from hasaki_hil import quantize
+from hasaki_hil import boards, firmware, flash_cmd, quantize
 from hasaki_hil import variant as variant_mod
+from hasaki_hil.errors import UserError
 
 from .test_quantize import pathology_data, pathology_model
 
@@ -131,3 +136,116 @@ def test_force_is_loud_and_recorded(setup, cli):
     )
     r = json.loads(out)
     assert code == 0 and r["forced"] and r["record"] is None and "WARNING: --force" in err
+
+
+ESPTOOL_TAIL = ["--before", "default_reset", "--after", "hard_reset", "write_flash", "-z", "--flash_mode", "dio"]
+
+
+@pytest.mark.parametrize(
+    "board, baud, freq, bootloader", [("esp32", "921600", "40m", "0x1000"), ("esp32c3", "460800", "80m", "0x0")]
+)
+def test_esptool_writes_the_esp_idf_images_as_platformio_does(tmp_path, board, baud, freq, bootloader):
+    # what a PlatformIO ESP-IDF build leaves in .pio/build/ENV: the ELF and the three images next to it
+    out = tmp_path / ".pio" / "build" / boards.get(board).pio_env
+    out.mkdir(parents=True)
+    for name in ("firmware.elf", "bootloader.bin", "partitions.bin", "firmware.bin"):
+        (out / name).write_bytes(b"\0")
+    fw = {"board": board, "harness": "serial", "toolchain": "pio", "elf": str(out / "firmware.elf"), "image": ""}
+    cmd = flash_cmd.uploader_command(boards.get(board), fw, "/dev/ttyUSB0")
+    assert cmd[0] in ("esptool.py", "esptool")
+    assert cmd[1:] == [
+        "--chip",
+        board,
+        "--port",
+        "/dev/ttyUSB0",
+        "--baud",
+        baud,
+        *ESPTOOL_TAIL,
+        "--flash_freq",
+        freq,
+        "--flash_size",
+        "detect",
+        bootloader,
+        str(out / "bootloader.bin"),
+        "0x8000",
+        str(out / "partitions.bin"),
+        "0x10000",
+        str(out / "firmware.bin"),
+    ]
+    with pytest.raises(UserError, match="give --port"):
+        flash_cmd.uploader_command(boards.get(board), fw, None)
+    (out / "partitions.bin").unlink()
+    with pytest.raises(UserError, match="partitions.bin not found"):
+        flash_cmd.uploader_command(boards.get(board), fw, "/dev/ttyUSB0")
+
+
+def test_a_bare_metal_esp32c3_image_is_refused(setup, cli):
+    d, _, good, _ = setup
+    # the flash command builds the serial firmware (system driver: the emulator image) and refuses it
+    code, out, err = cli("flash", good, "--board", "esp32c3", "--build-dir", d / "fw", "--port", "COM7", "--dry-run")
+    assert code == 2 and out == "" and "bare-metal esp32c3 build (toolchain system)" in err
+    assert "ESP-IDF image" in err and "--toolchain pio" in err
+    assert not (d / "fw" / "flash.json").exists()
+    # the same from the record that build wrote, even with --force: the chip cannot boot it
+    fw = firmware.load(d / "fw" / "firmware.json").as_dict()
+    assert fw["toolchain"] == "system" and fw["harness"] == "serial"
+    with pytest.raises(UserError, match="only PlatformIO builds"):
+        flash_cmd.uploader_command(boards.get("esp32c3"), fw, "COM7")
+    code, _, err = cli("flash", good, "--board", "esp32c3", "--firmware", fw["elf"], "--port", "COM7", "--force")
+    assert code == 2 and "bare-metal" in err and "WARNING" not in err
+
+
+def test_openocd_programs_the_nucleo_over_its_st_link(setup, cli):
+    d, data, good, _ = setup
+    code, out, err = cli("build", good, "--board", "nucleo_f446re", "--harness", "serial", "-o", d / "fw", "--json")
+    assert code == 0, err
+    fw = firmware.load(d / "fw" / "firmware.json").as_dict()
+    expected = [
+        "openocd",
+        "-f",
+        "interface/stlink.cfg",
+        "-c",
+        "transport select hla_swd",
+        "-f",
+        "target/stm32f4x.cfg",
+        "-c",
+        f"program {{{fw['elf']}}} verify reset; shutdown;",
+    ]
+    # SWD needs no serial port; the port only serves the handshake after the upload
+    assert flash_cmd.uploader_command(boards.get("nucleo_f446re"), fw, None) == expected
+    # no record yet: refused; with --vectors the gate runs this exact firmware on the emulated
+    # STM32F446 behind a pty, passes, and the upload command follows
+    code, out, err = cli("flash", good, "--board", "nucleo_f446re", "--firmware", fw["elf"], "--dry-run", "--json")
+    assert code == 1 and "no PASSED validation record" in err
+    code, out, err = cli(
+        "flash", good, "--board", "nucleo_f446re", "--firmware", fw["elf"], "--vectors", data, "--dry-run", "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["command"] == expected and result["gate"]["verdict"] == "PASSED" and not result["forced"]
+    record = json.loads((d / "fw" / "validation-serial-emulated.json").read_text())
+    assert record["firmware_sha256"] == fw["sha256"] and record["target"].startswith("serial:/dev/pts/")
+
+
+def test_the_pico_is_refused_before_anything_is_built(setup, cli):
+    d, _, good, _ = setup
+    code, out, err = cli("flash", good, "--board", "pico", "--build-dir", d / "fw", "--port", "/dev/ttyACM0", "--force")
+    assert code == 2 and out == ""
+    assert "boot2 stage" in err and "first 256 bytes of flash" in err
+    assert "hasaki-hil test VARIANT --board pico --emulate" in err
+    assert not (d / "fw").exists()
+    with pytest.raises(UserError, match="not supported yet"):
+        flash_cmd.uploader_command(boards.get("pico"), {"elf": "x.elf", "image": "x.bin", "toolchain": "system"}, None)
+
+
+@pytest.mark.parametrize(
+    "board, tool, package",
+    [("uno", "avrdude", "apt-get install avrdude"), ("nucleo_f446re", "openocd", "apt-get install openocd")],
+)
+def test_a_missing_uploader_names_its_package(setup, cli, monkeypatch, board, tool, package):
+    d, _, good, _ = setup
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == tool else which(name, *a, **k))
+    code, _, err = cli("flash", good, "--board", board, "--build-dir", d / "fw", "--port", "/dev/ttyACM0", "--force")
+    assert code == 2 and f"{tool} not found" in err and package in err
+    assert "pip install esptool" in flash_cmd.INSTALL_HINT[flash_cmd.esptool_executable().removesuffix(".py")]
