@@ -72,7 +72,7 @@ def build(v, board: str, workdir: Path, main_source: str | None = None) -> Path:
     cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, "-I", str(workdir)]
     cmd += ["-I", str(codegen.RUNTIME_DIR), *target.link_flags, str(workdir / "main.c"), "-o", str(workdir / "b.elf")]
     toolchain.run([*cmd, "-lm"], f"benchmark firmware for {board}")
-    return workdir / "b.elf"
+    return toolchain.finish(workdir / "b.elf")
 
 
 def bare_seconds(core: UnicornCore, elf: Path, rounds: int, repeat: int) -> float:

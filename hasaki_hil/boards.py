@@ -30,6 +30,7 @@ class Board:
     pio_platform: str
     emulator: str | None  # "avr", "unicorn-riscv32", "unicorn-arm" or None
     toolchain_target: str | None  # key of toolchain.TARGETS for the system driver, None if Debian has none
+    uf2_family: int | None = None  # UF2 family id where the board boots from a UF2 drive (RP2040 datasheet 2.8.4.2)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -135,6 +136,7 @@ BOARDS = (
         "raspberrypi",
         "unicorn-arm",
         "cortex-m0plus",
+        0xE48BFF56,
     ),
     Board(
         "nucleo_f446re",

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import boards, codegen, firmware, fit, stack, toolchain
+from . import atomic, boards, codegen, firmware, fit, stack, toolchain, uf2
 from . import variant as variant_mod
 from .errors import UserError
 
@@ -99,7 +99,7 @@ def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=(
     extra = ("-fstack-usage", *defines, *ANALYSIS_LINK.get(board.arch, ()))
     cmd = toolchain.harness_command(board.toolchain_target, model_dir, elf, harness=harness, extra=extra)
     toolchain.run(cmd, f"building for {board.name}", cwd=out_dir)
-    return elf, cmd
+    return toolchain.finish(elf), cmd
 
 
 PIO_OUTPUTS = ("firmware.elf", "firmware.hex", "firmware.bin", "bootloader.bin", "partitions.bin")
@@ -120,7 +120,7 @@ def _pio_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) 
         lines = [ln for ln in (result.stdout + result.stderr).splitlines() if "error" in ln.lower()]
         raise UserError("PlatformIO build failed:\n" + "\n".join(lines[:8]), hint=" ".join(cmd))
     built = ROOT / ".pio" / "build" / board.pio_env
-    for name in PIO_OUTPUTS:
+    for name in PIO_OUTPUTS:  # copied, not linked: finishing the ELF must not touch PlatformIO's
         if (built / name).is_file():
             shutil.copyfile(built / name, out_dir / name)
     return out_dir / "firmware.elf", cmd
@@ -153,13 +153,17 @@ def build(
         elf, cmd = _system_build(board, model_dir, out_dir, harness_file, defines)
     else:
         elf, cmd = _pio_build(board, model_dir, out_dir, harness_file, defines)
-    # the image to upload: PlatformIO's own where it made one (an ESP app image is not a plain objcopy)
+        toolchain.finish(elf)
+    # the image to upload, from the finished ELF; an ESP-IDF build's firmware.bin is an ESP app
+    # image (segments, checksum), which PlatformIO makes and a plain objcopy does not
     tool, fmt, ext = OBJCOPY.get(board.arch, (None, None, ".bin"))
     image = out_dir / f"firmware{ext}"
-    if tool and shutil.which(tool) and not (driver == "pio" and image.is_file()):
+    if tool and shutil.which(tool) and not (driver == "pio" and board.pio_platform == "espressif32"):
         toolchain.run(
             [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
         )
+    if board.uf2_family is not None and image.is_file():  # the boot drive's format, for drag and drop
+        atomic.write_bytes(out_dir / "firmware.uf2", uf2.encode(image.read_bytes(), _image_base(elf), board.uf2_family))
     sections, symbols, memory = firmware.read_elf(elf)
     fw = firmware.Firmware(
         board=board.name,
@@ -188,6 +192,16 @@ def build(
     if check_fit and not result.passed:
         raise UserError(f"{source.name} does not fit {board.name}:\n  " + "\n  ".join(result.reasons))
     return report
+
+
+def _image_base(elf: Path) -> int:
+    """Where objcopy's binary image starts: the lowest load address of the loaded contents."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        return min(
+            seg["p_paddr"] for seg in ELFFile(f).iter_segments() if seg["p_type"] == "PT_LOAD" and seg["p_filesz"]
+        )
 
 
 def _foreign_header(header: Path):

@@ -54,6 +54,7 @@ TARGETS = {
             "-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x200000,"
             "--defsym=__ram=0x20000000,--defsym=__ram_size=0x42000",
             str(FIRMWARE / "system" / "cortex_m_startup.c"),
+            str(FIRMWARE / "system" / "rp2040_boot2.S"),  # the boot ROM's second stage: a bootable image
         ),
     ),
     "cortex-m4f": Target(
@@ -115,6 +116,14 @@ def harness_command(
     return cmd + ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
 
 
+def finish(elf: Path) -> Path:
+    """After the link: the RP2040 boot2 checksum, where the image has a boot2 stage."""
+    from . import boot2
+
+    boot2.seal(elf)
+    return elf
+
+
 def compile_harness(
     target_name: str,
     model_dir: Path,
@@ -130,4 +139,4 @@ def compile_harness(
         f"{TARGETS[target_name].cc} for {target_name}",
         cwd=cwd,
     )
-    return out
+    return finish(out) if link else out

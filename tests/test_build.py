@@ -42,10 +42,12 @@ def test_system_builds_fit_with_stack_margin(variants, tmp_path, cli, board):
         assert r["sizes"]["groups"]["model constants"] > 0
 
 
-def test_builds_are_reproducible(variants, tmp_path, cli):
+@pytest.mark.parametrize("board, harness", [("attiny85", "emu"), ("pico", "serial")])  # pico: C, assembly, boot2 seal
+def test_builds_are_reproducible(variants, tmp_path, cli, board, harness):
     shas = []
     for i in range(2):
-        code, out, _ = cli("build", variants["int8"], "--board", "attiny85", "-o", tmp_path / str(i), "--json")
+        out_dir = tmp_path / str(i)
+        code, out, _ = cli("build", variants["int8"], "--board", board, "--harness", harness, "-o", out_dir, "--json")
         shas.append(json.loads(out)["firmware"]["sha256"])
     assert code == 0 and shas[0] == shas[1]
 

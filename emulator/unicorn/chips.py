@@ -51,8 +51,9 @@ CHIPS = {
             (Region("flash", 0x42000000, 4 << 20, READ | EXEC), Region("ram", 0x3FC80000, 384 << 10, READ | WRITE)),
         ),
         # RP2040 datasheet, 2.2 "Address map": XIP flash at 0x10000000 (2 MB on the Pico),
-        # SRAM at 0x20000000 (264 KB striped + banks). The boot2 stage is not part of the
-        # emulation build; its vector table sits at the start of flash.
+        # SRAM at 0x20000000 (264 KB striped + banks). An image that starts with the boot2
+        # stage (symbol hsk_boot2) boots through it, as the boot ROM runs it; else the vector
+        # table sits at the start of flash.
         Chip(
             "rp2040",
             "cortex-m0plus",

@@ -35,6 +35,7 @@ from .loader import load_image, map_memory, region_of
 from .peripherals import IO_MODELS, ChipIO
 
 MARKER_SYMBOL = "hsk_emu_marker"  # emu_main.c: the word written 1 and 2 around the inference
+BOOT2_SYMBOL = "hsk_boot2"  # firmware/system/rp2040_boot2.S: the RP2040's second boot stage
 
 
 class UnicornCore:
@@ -101,12 +102,22 @@ class UnicornCore:
         self._markers.clear()
         if self.io is not None:
             self.io.reset()
-        if self.model.thumb:  # the vector table at the start of the image: initial SP, reset handler
+        if self.model.thumb and self._boots_via_boot2():
+            # as the RP2040's boot ROM does: run the boot2 block at the start of flash (it sets up
+            # the flash interface and enters the application through its vector table)
+            pc = self._image.code_start
+            ram = self.chip.region("ram")
+            uc.reg_write(self.model.sp, ram.base + ram.size)
+        elif self.model.thumb:  # the vector table at the start of the image: initial SP, reset handler
             sp, pc = struct.unpack("<II", uc.mem_read(self._image.code_start, 8))
             uc.reg_write(self.model.sp, sp)
         else:
             pc = self._image.elf.entry
         uc.reg_write(self.model.pc, pc)
+
+    def _boots_via_boot2(self) -> bool:
+        found = self._image.elf.symbols.get(BOOT2_SYMBOL)
+        return found is not None and found[0] & ~1 == self._image.code_start
 
     @property
     def cycles(self) -> int:

@@ -155,9 +155,10 @@ class Stm32f4IO(_CortexM):
 
 
 class Rp2040IO(_CortexM):
-    """RP2040: UART0 (PL011), SysTick; resets, clocks, XOSC and pads as storage with status."""
+    """RP2040: UART0 (PL011), SysTick; resets, clocks, XOSC, pads and the flash interface
+    (SSI, which boot2 sets up; flash reads need nothing from it here) as storage with status."""
 
-    windows = ((0x40000000, 0x80000), SCS)
+    windows = ((0x18000000, 0x1000), (0x40000000, 0x80000), SCS)  # unicorn maps whole 4 KB pages
     UART0 = 0x40034000
     RESETS_RESET, RESETS_DONE = 0x4000C000, 0x4000C008
     XOSC_CTRL, XOSC_STATUS = 0x40024000, 0x40024004

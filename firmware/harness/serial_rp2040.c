@@ -6,8 +6,8 @@
  * bits (16.7 M cycles, 1.4 s at 12 MHz: far above an inference). Register addresses and
  * sequences: RP2040 datasheet 2.14 (resets), 2.15 (clocks), 2.16 (XOSC), 2.19 (IO_BANK0),
  * 4.2 (UART, PL011) and the ARMv6-M ARM (SysTick). HSK_BAUD and HSK_BOARD_NAME come from
- * the build. A bootable image also needs a boot2 stage in the first 256 bytes of flash,
- * which this build does not add: it runs on the emulated RP2040. */
+ * the build. The link adds the boot2 stage the boot ROM runs first
+ * (firmware/system/rp2040_boot2.S), so the same image boots a Pico and the emulated RP2040. */
 #include <stdint.h>
 
 #ifndef HSK_BOARD_NAME

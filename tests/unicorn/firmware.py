@@ -43,4 +43,4 @@ def program(body: str, chip: str, workdir: Path, link_script: Path | None = None
         link[link.index("-T") + 1] = str(link_script)
     cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, *link, str(src), "-o", str(elf)]
     toolchain.run([*cmd, "-lm"], f"test program for {chip}")
-    return elf
+    return toolchain.finish(elf)
