@@ -2,11 +2,11 @@
 record, then check that the board reports the variant's model hash.
 
 The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
-ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re); the pico is refused
-(no boot2 stage yet).
+ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), picotool over
+the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
-the attiny85, the nucleo_f446re), the emulator gate runs first on that exact firmware behind
+the attiny85, the pico, the nucleo_f446re), the emulator gate runs first on that exact firmware behind
 a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record is required.
 ``--force`` uploads anyway, loudly, and says so in the flash record.
 """
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, boards, build, docfile, firmware
+from . import __version__, boards, boot2, build, docfile, firmware
 from . import variant as variant_mod
 from .errors import GateFailed, UserError
 
@@ -40,28 +40,16 @@ ESPTOOL = {
 ESP_IMAGES = (("bootloader", "bootloader.bin"), ("0x8000", "partitions.bin"), ("0x10000", "firmware.bin"))
 # openocd as PlatformIO's "stlink" upload protocol runs it (the ELF carries its load addresses).
 OPENOCD = {"nucleo_f446re": ("interface/stlink.cfg", "hla_swd", "target/stm32f4x.cfg")}
-NOT_FLASHABLE = {
-    "pico": (
-        "flashing the pico is not supported yet: a bootable RP2040 image needs a boot2 stage (the "
-        "flash set-up the boot ROM checks and runs) in the first 256 bytes of flash, which the "
-        "bare-metal build does not add yet",
-        "the emulated RP2040 proves the firmware: hasaki-hil test VARIANT --board pico --emulate --vectors DATA.csv",
-    ),
-}
+# picotool over the RP2040 boot ROM's USB interface (the board held in BOOTSEL): load the ELF,
+# verify it, run it. The image carries boot2 with its checksum (hasaki_hil/boot2.py).
+PICOTOOL = {"pico": ("load", "-v", "-x")}
 INSTALL_HINT = {
     "avrdude": "install avrdude (Debian: apt-get install avrdude)",
     "esptool": "install esptool: pip install esptool",
     "openocd": "install openocd (Debian: apt-get install openocd)",
+    "picotool": "install picotool (Raspberry Pi's tool; build it from its sources if your distribution has no "
+    "package), or copy firmware.uf2 from the build folder onto the RPI-RP2 drive of the board held in BOOTSEL",
 }
-
-
-def check_flashable(board: boards.Board) -> None:
-    """Refuse, before any build, a board that hasaki-hil cannot upload to."""
-    if board.name in NOT_FLASHABLE:
-        what, hint = NOT_FLASHABLE[board.name]
-        raise UserError(what, hint=hint)
-    if board.name not in AVRDUDE and board.name not in ESPTOOL and board.name not in OPENOCD:
-        raise UserError(f"no uploader for {board.name} here yet", hint="PlatformIO: pio run -e ENV -t upload")
 
 
 def esptool_executable() -> str:
@@ -74,7 +62,6 @@ def esptool_executable() -> str:
 
 def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
     """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record)."""
-    check_flashable(board)
     if board.name in AVRDUDE:
         if board.name == "uno" and not port:
             raise UserError("the uno uploads through its serial bootloader: give --port")
@@ -124,6 +111,15 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
             "detect",
             *images,
         ]
+    if board.name in PICOTOOL:
+        if not boot2.valid(boot2.read_block(fw["elf"])):
+            raise UserError(
+                f"{fw['elf']} has no valid boot2 stage (the RP2040 boot ROM would not start it)",
+                hint="build it with hasaki-hil build ... --board pico (firmware/system/rp2040_boot2.S)",
+            )
+        return ["picotool", *PICOTOOL[board.name], fw["elf"]]
+    if board.name not in OPENOCD:
+        raise UserError(f"no uploader for {board.name} here yet", hint="PlatformIO: pio run -e ENV -t upload")
     interface, transport, target = OPENOCD[board.name]
     return [
         "openocd",
@@ -190,7 +186,6 @@ def flash(
     build_dir=None,
 ) -> dict:
     board = boards.get(board_name)
-    check_flashable(board)
     v = variant_mod.load(variant_path)
     if firmware_elf is None:
         fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]

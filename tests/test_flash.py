@@ -9,9 +9,11 @@ fields such a build writes. No validation record is ever written by hand."""
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from hasaki_hil import boards, firmware, flash_cmd, quantize
 from hasaki_hil import variant as variant_mod
@@ -227,20 +229,36 @@ def test_openocd_programs_the_nucleo_over_its_st_link(setup, cli):
     assert record["firmware_sha256"] == fw["sha256"] and record["target"].startswith("serial:/dev/pts/")
 
 
-def test_the_pico_is_refused_before_anything_is_built(setup, cli):
-    d, _, good, _ = setup
-    code, out, err = cli("flash", good, "--board", "pico", "--build-dir", d / "fw", "--port", "/dev/ttyACM0", "--force")
-    assert code == 2 and out == ""
-    assert "boot2 stage" in err and "first 256 bytes of flash" in err
-    assert "hasaki-hil test VARIANT --board pico --emulate" in err
-    assert not (d / "fw").exists()
-    with pytest.raises(UserError, match="not supported yet"):
-        flash_cmd.uploader_command(boards.get("pico"), {"elf": "x.elf", "image": "x.bin", "toolchain": "system"}, None)
+def test_picotool_loads_the_pico_image_the_emulated_rp2040_booted(setup, cli, tmp_path):
+    """The pico's serial firmware carries boot2 with its checksum; the gate boots that exact
+    image on the emulated RP2040 (boot2 first, as the boot ROM runs it) and passes."""
+    d, data, good, _ = setup
+    code, out, err = cli(
+        "flash", good, "--board", "pico", "--build-dir", d / "pico", "--vectors", data, "--dry-run", "--json"
+    )
+    assert code == 0, err
+    fw = firmware.load(d / "pico" / "firmware.json").as_dict()
+    result = json.loads(out)
+    assert result["command"] == ["picotool", "load", "-v", "-x", fw["elf"]]
+    assert result["gate"]["verdict"] == "PASSED" and not result["forced"]
+    # an image whose boot2 checksum is wrong would not start: refused before any upload
+    broken = tmp_path / "broken.elf"
+    data_bytes = bytearray(Path(fw["elf"]).read_bytes())
+    with open(fw["elf"], "rb") as f:
+        offset = ELFFile(f).get_section_by_name(".boot2")["sh_offset"]
+    data_bytes[offset + 252] ^= 0xFF
+    broken.write_bytes(data_bytes)
+    with pytest.raises(UserError, match="no valid boot2 stage"):
+        flash_cmd.uploader_command(boards.get("pico"), {**fw, "elf": str(broken)}, None)
 
 
 @pytest.mark.parametrize(
     "board, tool, package",
-    [("uno", "avrdude", "apt-get install avrdude"), ("nucleo_f446re", "openocd", "apt-get install openocd")],
+    [
+        ("uno", "avrdude", "apt-get install avrdude"),
+        ("nucleo_f446re", "openocd", "apt-get install openocd"),
+        ("pico", "picotool", "RPI-RP2 drive"),
+    ],
 )
 def test_a_missing_uploader_names_its_package(setup, cli, monkeypatch, board, tool, package):
     d, _, good, _ = setup
