@@ -3,6 +3,11 @@ cores with their UART behind a pseudo-terminal: `test --port` talks to real firm
 and must agree with `test --emulate`; link faults end in a correct result or a clear stop."""
 
 import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,3 +139,24 @@ def test_bench_on_the_emulated_nucleo_gives_the_ratio_to_the_emulator(setup, cli
     r = json.loads(out)
     assert r["counter"] == "dwt-cyccnt" and r["clock_hz"] == 16_000_000
     assert r["ratio_board_to_emulator"] == pytest.approx(1.0, abs=0.01) and r["spread_per_vector"] == 0
+
+
+def test_serve_emulated_puts_the_esp32c3_firmware_on_a_pty_for_another_process(setup, cli):
+    """The CLI as a user runs it: one process serves the board, another tests against its port."""
+    d, csv, variants = setup
+    fw = _firmware(d, variants["int8"], "esp32c3", "serial")
+    exe = shutil.which("hasaki-hil") or str(Path(sys.executable).parent / "hasaki-hil")
+    server = subprocess.Popen(
+        [exe, "serve-emulated", fw["elf"], "--board", "esp32c3", "--seconds", "60"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stderr.readline()
+        port = re.search(r"port (/dev/pts/\d+)", line).group(1)
+        code, out, err = cli("test", variants["int8"], "--board", "esp32c3", "--port", port, "--vectors", csv, "--json")
+        assert code in (0, 1), err
+        assert json.loads(out)["host_reference_mismatches"] == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
