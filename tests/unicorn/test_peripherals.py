@@ -1,6 +1,12 @@
 """The peripheral models behind the serial firmware (emulator/unicorn/peripherals.py), register by register."""
 
+import pytest
+
+from emulator import IllegalInstruction
+from emulator.unicorn import UnicornCore
 from emulator.unicorn.peripherals import Esp32c3IO, Rp2040IO, Stm32f4IO
+
+from .firmware import program
 
 
 class Clock:
@@ -91,3 +97,39 @@ def test_esp32c3_performance_counter_counts_cycles_once_selected_and_enabled():
     assert io.csr_read(0x300) is None and not io.csr_write(0x300, 1)  # mstatus is the CPU model's
     io.uart.feed(b"ab")
     assert io.read(io.UART0 + 0x1C) == 2 and io.read(io.UART0) == ord("a")
+
+
+COUNTER_PROGRAM = """
+static inline uint32_t pccr(void)
+{
+    uint32_t v;
+    __asm__ volatile(".insn i SYSTEM, 2, %0, x0, 0x7E2" : "=r"(v));
+    return v;
+}
+int main(void)
+{
+    __asm__ volatile(".insn i SYSTEM, 5, x0, x1, 0x7E0" ::: "memory");
+    __asm__ volatile(".insn i SYSTEM, 5, x0, x1, 0x7E1" ::: "memory");
+    hsk_emu_output[0] = pccr();
+    for (volatile int i = 0; i < 10; i++) {
+    }
+    hsk_emu_output[1] = pccr();
+#if UNKNOWN_CSR
+    __asm__ volatile(".insn i SYSTEM, 2, %0, x0, 0x7E3" : "=r"(hsk_emu_output[2]));
+#endif
+    hsk_emu_done();
+}
+"""
+
+
+def test_the_esp32c3_counter_csrs_run_on_the_core_and_other_missing_csrs_still_fault(tmp_path):
+    core = UnicornCore("esp32c3")
+    core.load(program(COUNTER_PROGRAM.replace("UNKNOWN_CSR", "0"), "esp32c3", tmp_path / "ok"))
+    core.run(max_cycles=100_000)
+    start, end = (int.from_bytes(core.read_symbol("hsk_emu_output")[i : i + 4], "little") for i in (0, 4))
+    assert 0 < start < end and end - start > 10 * 5  # ten loop rounds counted, in estimated cycles
+    assert end < core.cycles
+    core = UnicornCore("esp32c3")
+    core.load(program(COUNTER_PROGRAM.replace("UNKNOWN_CSR", "1"), "esp32c3", tmp_path / "bad"))
+    with pytest.raises(IllegalInstruction):
+        core.run(max_cycles=100_000)
