@@ -128,7 +128,7 @@ BOARDS = (
         264 * 1024,
         False,
         True,
-        "UART0 (GP0/GP1) or USB CDC",
+        "UART0 (GP0 TX, GP1 RX) through a 3.3 V USB-serial adapter or the Debug Probe",
         115200,
         "SysTick (24-bit, reloaded)",
         "pico",
