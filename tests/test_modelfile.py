@@ -85,3 +85,14 @@ def test_cli_reports_damaged_model_with_exit_2(tmp_path, cli):
         code, out, err = cli(*cmd)
         assert code == 2 and out == ""
         assert "m.model" in err and "damaged" in err
+
+
+def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path):
+    import os
+
+    from hasaki_hil import atomic
+
+    atomic.write_text(tmp_path / "out.json", "{}")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o666 & ~mask
