@@ -82,10 +82,11 @@ def choose_driver(board: boards.Board, requested: str) -> str:
 
 
 def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
-    name = OBJDUMP.get(board.arch, "xtensa-esp32-elf-objdump")
-    tool = shutil.which(name)
-    if tool is None or board.arch not in OBJDUMP:  # the stack analysis reads avr, riscv and arm code
-        return {"bytes": None, "path": [], "note": f"no stack analysis for {board.arch} ({name})"}
+    if board.arch not in OBJDUMP:  # the stack analysis reads avr, riscv and arm code
+        return {"bytes": None, "path": [], "note": f"no stack analysis for {board.arch} code"}
+    tool = shutil.which(OBJDUMP[board.arch])
+    if tool is None:
+        return {"bytes": None, "path": [], "note": f"{OBJDUMP[board.arch]} not found"}
     dis = subprocess.run([tool, "-d", str(elf)], capture_output=True, text=True, timeout=120).stdout
     frames = {}
     for su in su_dir.glob("*.su"):

@@ -6,8 +6,9 @@ ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), pi
 the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
-the attiny85, the pico, the nucleo_f446re), the emulator gate runs first on that exact firmware behind
-a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record is required.
+the attiny85, the pico, the nucleo_f446re), the emulator gate runs first on that exact
+firmware behind a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record
+is required.
 ``--force`` uploads anyway, loudly, and says so in the flash record.
 """
 
@@ -25,10 +26,9 @@ from .errors import GateFailed, UserError
 FLASH_FORMAT = "hasaki-hil-flash"
 
 
-# What PlatformIO runs to upload, per board: avrdude for the AVR boards, esptool for the ESP
-# boards' ESP-IDF images, openocd over the ST-LINK for the Nucleo.
+# What PlatformIO runs to upload, per board (see the module's docstring).
 AVRDUDE = {
-    "uno": ("-p", "atmega328p", "-c", "arduino", "-b", "115200", "-D"),  # serial bootloader: needs -P PORT
+    "uno": ("-p", "atmega328p", "-c", "arduino", "-P", "{port}", "-b", "115200", "-D"),  # serial bootloader
     "attiny85": ("-p", "attiny85", "-c", "usbasp", "-e"),  # ISP programmer: no port
 }
 # esptool write_flash as PlatformIO's espressif32 platform runs it for an ESP-IDF build: the
@@ -65,9 +65,7 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
     if board.name in AVRDUDE:
         if board.name == "uno" and not port:
             raise UserError("the uno uploads through its serial bootloader: give --port")
-        opts = list(AVRDUDE[board.name])
-        if board.name == "uno":
-            opts[4:4] = ["-P", port]
+        opts = [opt.format(port=port) for opt in AVRDUDE[board.name]]
         return ["avrdude", *opts, "-U", f"flash:w:{fw['image']}:i"]
     if board.name in ESPTOOL:
         if fw.get("toolchain") != "pio":
