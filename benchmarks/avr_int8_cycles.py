@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.smoke_setup import smoke  # noqa: E402
-from hasaki_hil import codegen, quantize, reference, toolchain  # noqa: E402
+from hasaki_hil.build import toolchain  # noqa: E402
+from hasaki_hil.codegen import cheader as codegen
+from hasaki_hil.quant import quantize, reference
 from tests.emulator.oracle import simavr  # noqa: E402
 
 BUDGET = {"int8": 10_000, "f32": None, "int8-wo": None}  # the codegen issue's budget for int8

@@ -3,7 +3,9 @@ specify (12-8-4-1, relu/relu/sigmoid, seed 7, 100 epochs); with the test and cal
 
 from pathlib import Path
 
-from hasaki_hil import data, modelfile, training
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.model import modelfile
+from hasaki_hil.train import training
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT.parent / "shared" / "datasets" / "smoke"

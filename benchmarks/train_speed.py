@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hasaki_hil import training
+from hasaki_hil.train import training
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S = 60.0

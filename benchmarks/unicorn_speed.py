@@ -29,7 +29,14 @@ from unicorn import Uc
 from emulator.harness import run_vector
 from emulator.unicorn import UnicornCore, core_for_board
 from emulator.unicorn.loader import load_image, map_memory
-from hasaki_hil import boards, codegen, data, modelfile, quantize, reference, toolchain, training
+from hasaki_hil.boards import registry as boards
+from hasaki_hil.build import toolchain
+from hasaki_hil.codegen import cheader as codegen
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.model import modelfile
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.resources import RUNTIME_DIR
+from hasaki_hil.train import training
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = Path(os.environ.get("HASAKI_SHARED", ROOT.parent / "shared")) / "datasets" / "smoke"
@@ -70,7 +77,7 @@ def build(v, board: str, workdir: Path, main_source: str | None = None) -> Path:
     (workdir / "main.c").write_text(main_source)
     target = toolchain.TARGETS[target_name]
     cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, "-I", str(workdir)]
-    cmd += ["-I", str(codegen.RUNTIME_DIR), *target.link_flags, str(workdir / "main.c"), "-o", str(workdir / "b.elf")]
+    cmd += ["-I", str(RUNTIME_DIR), *target.link_flags, str(workdir / "main.c"), "-o", str(workdir / "b.elf")]
     toolchain.run([*cmd, "-lm"], f"benchmark firmware for {board}")
     return toolchain.finish(workdir / "b.elf")
 

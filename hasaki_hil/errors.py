@@ -1,20 +1,27 @@
-"""The error types that the CLI turns into exit codes (in one place: ``cli.main``)."""
+"""The one error type the tool raises for problems a person can fix, with the exit code each
+kind maps to; the CLI turns them into output in one place (``hasaki_hil.cli.main``)."""
 
 
-class UserError(Exception):
-    """Bad input or a request that cannot be met: exit code 2.
+class HasakiError(Exception):
+    """A problem to report, not a bug: a message, what to do about it (``hint``), and the exit code.
 
-    ``hint`` says what to do about it; the CLI prints it under the message.
+    A bug is any other exception and keeps its traceback.
     """
 
     exit_code = 2
+    label = "error"  # the word the CLI prints before the message
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
         self.hint = hint
 
 
-class GateFailed(Exception):
+class UserError(HasakiError):
+    """Bad input or a request that cannot be met: exit code 2."""
+
+
+class GateFailed(HasakiError):
     """A validation or gate verdict of FAILED: exit code 1."""
 
     exit_code = 1
+    label = "FAILED"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from hasaki_hil.cli import main
+from hasaki_hil.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HASAKI_SHARED", ROOT.parent / "shared"))

@@ -45,7 +45,7 @@ def write_float_header(model, path) -> None:
 
 
 def random_float_model(dims, acts, seed=0):
-    from hasaki_hil.model import Layer, Model, identity_normalisation
+    from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
 
     rng = np.random.default_rng(seed)
     layers = tuple(

@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from hasaki_hil import toolchain
-from hasaki_hil.codegen import RUNTIME_DIR
+from hasaki_hil.build import toolchain
+from hasaki_hil.resources import RUNTIME_DIR
 
 from .emulator.oracle import simavr
 

@@ -2,9 +2,10 @@ import json
 
 import numpy as np
 
-from hasaki_hil import build, quantize
-from hasaki_hil import variant as variant_mod
-from hasaki_hil.emu_serial import EmulatedSerialBoard
+from hasaki_hil.build import builder as build
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
+from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
 from .test_quantize import pathology_data, pathology_model
 

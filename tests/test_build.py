@@ -6,8 +6,10 @@ import subprocess
 
 import pytest
 
-from hasaki_hil import quantize, stack, toolchain
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.build import stack_depth as stack
+from hasaki_hil.build import toolchain
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
 
 from .conftest import ROOT
 from .hasaki_style import random_float_model, write_float_header
@@ -103,7 +105,7 @@ def test_platformio_ini_parses_and_matches_the_system_flags():
     src_flags = config["env"]["build_src_flags"]
     assert [f for f in src_flags if f != "-fstack-usage"] == toolchain.COMMON
     assert [f for f in config["env"]["build_flags"] if not f.startswith("-I")] == []
-    from hasaki_hil.boards import BOARDS
+    from hasaki_hil.boards.registry import BOARDS
 
     for board in BOARDS:
         env = config[f"env:{board.pio_env}"]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hasaki_hil import modelfile
+from hasaki_hil.model import modelfile
 
 from .conftest import EXAMPLE
 
@@ -136,7 +136,7 @@ def test_ctrl_c_keeps_the_best_so_far_model(tmp_path):
         [
             sys.executable,
             "-m",
-            "hasaki_hil.cli",
+            "hasaki_hil.cli.main",
             "train",
             str(EXAMPLE / "train.csv"),
             "--arch",

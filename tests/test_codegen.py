@@ -6,8 +6,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from hasaki_hil import codegen, hostproof, quantize, reference, toolchain
-from hasaki_hil.model import Layer, Model, identity_normalisation
+from hasaki_hil.build import toolchain
+from hasaki_hil.codegen import cheader as codegen
+from hasaki_hil.codegen import hostproof
+from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
+from hasaki_hil.quant import quantize, reference
 
 from .conftest import ROOT
 
@@ -77,7 +80,8 @@ def test_host_compiled_c_matches_the_reference(tmp_path, dims, acts, mix):
 
 
 def test_smoke_variants_on_all_test_rows(smoke_dir, tmp_path):
-    from hasaki_hil import data, training
+    from hasaki_hil.data import csvfile as data
+    from hasaki_hil.train import training
 
     model_path = tmp_path / "smoke.model"
     training.train_file(
@@ -89,7 +93,7 @@ def test_smoke_variants_on_all_test_rows(smoke_dir, tmp_path):
         seed=7,
         show_progress=False,
     )
-    from hasaki_hil import modelfile
+    from hasaki_hil.model import modelfile
 
     model = modelfile.load(model_path)
     test = data.load_csv(smoke_dir / "test.csv", 12, 1, "sigmoid")
@@ -180,7 +184,7 @@ def test_c_identifiers_are_sanitised_with_a_note(requested, expected):
 
 
 def test_export_cli_writes_a_self_contained_header(tmp_path, cli):
-    from hasaki_hil import variant as variant_mod
+    from hasaki_hil.model import variant as variant_mod
 
     variant_mod.save(_tiny_variant(), tmp_path / "tiny.variant")
     code, out, err = cli(

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hasaki_hil.data import Dataset, input_range, load_csv
+from hasaki_hil.data.csvfile import Dataset, input_range, load_csv
 from hasaki_hil.errors import UserError
 
 
@@ -306,8 +306,8 @@ def test_smoke_train_csv(smoke_dir):
 
 @pytest.fixture
 def model_file(tmp_path):
-    from hasaki_hil import modelfile
-    from hasaki_hil.model import Layer, Model, identity_normalisation
+    from hasaki_hil.model import modelfile
+    from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
 
     layer = Layer(np.full((1, 2), 0.5, np.float32), np.zeros(1, np.float32), "sigmoid")
     path = tmp_path / "m.json"
@@ -331,7 +331,7 @@ def model_file(tmp_path):
     ],
 )
 def test_cli_validate_reports_data_errors(tmp_path, capsys, model_file, text, expected):
-    from hasaki_hil.cli import main
+    from hasaki_hil.cli.main import main
 
     p = tmp_path / "d.csv" if text is None else write(tmp_path, text)
     assert main(["validate", str(model_file), str(p)]) == 2

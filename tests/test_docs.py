@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hasaki_hil.cli import main
+from hasaki_hil.cli.main import main
 
 from .conftest import ROOT
 

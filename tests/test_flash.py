@@ -15,9 +15,12 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from hasaki_hil import boards, firmware, flash_cmd, quantize
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.boards import registry as boards
+from hasaki_hil.build import firmware
+from hasaki_hil.commands import flash as flash_cmd
 from hasaki_hil.errors import UserError
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
 
 from .test_quantize import pathology_data, pathology_model
 

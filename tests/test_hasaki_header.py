@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hasaki_hil import forward, modelfile
 from hasaki_hil.errors import UserError
-from hasaki_hil.hasaki_header import import_header
+from hasaki_hil.model import forward, modelfile
+from hasaki_hil.model.hasaki_header import import_header
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FLOAT_H = FIXTURES / "hasaki_float_3_4_2_1.h"
@@ -385,7 +385,7 @@ def test_not_a_hasaki_header_has_a_hint(tmp_path):
 
 
 def test_cli_import_then_validate(tmp_path, capsys):
-    from hasaki_hil.cli import main
+    from hasaki_hil.cli.main import main
 
     out = tmp_path / "imported.model"
     csv = tmp_path / "data.csv"
@@ -398,7 +398,7 @@ def test_cli_import_then_validate(tmp_path, capsys):
 
 
 def test_cli_import_bad_header_exits_2(tmp_path, capsys):
-    from hasaki_hil.cli import main
+    from hasaki_hil.cli.main import main
 
     bad = tmp_path / "bad.h"
     bad.write_text(FLOAT_H.read_text().replace("// layer 2 (tanh)", "// layer 2 (swish)"))

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from hasaki_hil import docfile, quantize
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.files import docfile
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
 
 from .test_quantize import pathology_data, pathology_model
 

@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from hasaki_hil import build, quantize
-from hasaki_hil import variant as variant_mod
-from hasaki_hil.emu_serial import EmulatedSerialBoard
+from hasaki_hil.build import builder as build
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
+from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
 from .test_quantize import pathology_data, pathology_model
 
@@ -50,8 +51,11 @@ def test_serial_firmware_over_a_pty_matches_the_emulated_run(setup, cli):
 def test_the_boards_timer_count_equals_the_emulators_exact_count_on_every_vector(setup):
     """The serial firmware times hsk_predict with Timer1; the emulator counts the same window
     exactly (GPIOR0 markers). Same firmware model, per vector: identical outputs and cycles."""
-    from hasaki_hil import boards, data, reference, targets
-    from hasaki_hil.emu_target import EmulatorTarget
+    from hasaki_hil.boards import registry as boards
+    from hasaki_hil.data import csvfile as data
+    from hasaki_hil.quant import reference
+    from hasaki_hil.targets import serial as targets
+    from hasaki_hil.targets.emulated import EmulatorTarget
 
     d, csv, path, fw = setup
     v = variant_mod.load(path)
@@ -102,7 +106,7 @@ def _serial_run(fw, data, path, cli, d, **board_kw):
 
 
 def test_corrupted_bytes_on_the_real_firmware_link(setup, cli):
-    from hasaki_hil.linkfaults import LinkFaults
+    from hasaki_hil.targets.linkfaults import LinkFaults
 
     d, data, path, fw = setup
     code, out, err = _serial_run(fw, data, path, cli, d, faults=LinkFaults(flip_rate=0.01, seed=4))

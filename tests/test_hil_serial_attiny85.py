@@ -12,9 +12,10 @@ import pytest
 from emulator.avr.core import AvrCore
 from emulator.avr.softuart import SoftUart
 from emulator.core import StopReason
-from hasaki_hil import build, quantize
-from hasaki_hil import variant as variant_mod
-from hasaki_hil.emu_serial import EmulatedSerialBoard
+from hasaki_hil.build import builder as build
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
+from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
 from .test_quantize import pathology_data, pathology_model
 

@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hasaki_hil import qmath, quantize, reference
-from hasaki_hil.model import Layer, Model, identity_normalisation
+from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
+from hasaki_hil.quant import qmath, quantize, reference
 
 from .scalar_int8 import run_all_int8
 

@@ -4,8 +4,9 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from hasaki_hil import modelfile, quantize
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.model import modelfile
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
 
 from .test_quantize import pathology_data, pathology_model
 

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from hasaki_hil import modelfile
 from hasaki_hil.errors import UserError
-from hasaki_hil.model import Layer, Model, identity_normalisation
+from hasaki_hil.model import modelfile
+from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
 
 
 def small_model() -> Model:
@@ -90,7 +90,7 @@ def test_cli_reports_damaged_model_with_exit_2(tmp_path, cli):
 def test_atomic_writes_get_the_mode_a_plain_open_would(tmp_path):
     import os
 
-    from hasaki_hil import atomic
+    from hasaki_hil.files import atomic
 
     atomic.write_text(tmp_path / "out.json", "{}")
     mask = os.umask(0)

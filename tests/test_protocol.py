@@ -6,9 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hasaki_hil import protocol, quantize, reference, targets
-from hasaki_hil.fakeboard import FakeBoard
-from hasaki_hil.protocol import FrameError, Message
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.targets import protocol
+from hasaki_hil.targets import serial as targets
+from hasaki_hil.targets.fakeboard import FakeBoard
+from hasaki_hil.targets.protocol import FrameError, Message
 
 from .test_quantize import pathology_model
 

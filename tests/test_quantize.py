@@ -3,11 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from hasaki_hil import qat, quantize, reference, trainer
-from hasaki_hil import variant as variant_mod
 from hasaki_hil.errors import UserError
-from hasaki_hil.forward import predict
-from hasaki_hil.model import Layer, Model, identity_normalisation
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.model.forward import predict
+from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.train import qat, trainer
 
 
 def pathology_model() -> Model:

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from hasaki_hil import modelfile
-from hasaki_hil import variant as variant_mod
-from hasaki_hil.model import Layer, Model, identity_normalisation
+from hasaki_hil.model import modelfile
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
 
 from .test_quantize import pathology_data, pathology_model
 

@@ -10,8 +10,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from hasaki_hil import docfile, quantize
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.files import docfile
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize
 
 from .test_quantize import pathology_data, pathology_model
 
@@ -32,7 +33,7 @@ def records(tmp_path_factory):
     """Three emulated records (a passing and a failing variant on the ATtiny85, the passing one on the
     ESP32-C3) and one board record made from the ESP32-C3 one: no board is attached here, so its
     cycles are the emulator's scaled, which is enough to exercise the emulator-vs-board comparison."""
-    from hasaki_hil.cli import main
+    from hasaki_hil.cli.main import main
 
     d = tmp_path_factory.mktemp("report")
     data = pathology_data(d / "vectors.csv", n=80, seed=5)

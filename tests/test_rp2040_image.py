@@ -5,7 +5,9 @@ import struct
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from hasaki_hil import boot2, build, uf2
+from hasaki_hil.build import builder as build
+from hasaki_hil.build import rp2040_boot2 as boot2
+from hasaki_hil.build import uf2
 
 from .test_flash import setup  # noqa: F401  (the fixture: variants and vectors)
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hasaki_hil.cli import main
+from hasaki_hil.cli.main import main
 
 from .conftest import SMOKE
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hasaki_hil import trainer
+from hasaki_hil.train import trainer
 
 ACT_SETS = [
     ("relu", "tanh", "sigmoid"),

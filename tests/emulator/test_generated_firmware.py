@@ -7,8 +7,12 @@ and a random 12-8-4-1 model otherwise, so the check always runs."""
 import numpy as np
 import pytest
 
-from hasaki_hil import build, data, modelfile, quantize, reference, training
-from hasaki_hil import variant as variant_mod
+from hasaki_hil.build import builder as build
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.model import modelfile
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.train import training
 from tests.conftest import SMOKE
 from tests.hasaki_style import random_float_model
 

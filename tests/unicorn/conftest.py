@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hasaki_hil import quantize
+from hasaki_hil.quant import quantize
 
 from ..test_codegen import random_model
 from .firmware import model_firmware

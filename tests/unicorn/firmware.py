@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hasaki_hil import codegen, toolchain
+from hasaki_hil.build import toolchain
+from hasaki_hil.codegen import cheader as codegen
 
 TARGETS = {"esp32c3": "rv32imc", "rp2040": "cortex-m0plus", "stm32f446re": "cortex-m4f"}
 

@@ -6,7 +6,7 @@ import pytest
 
 from emulator.harness import run_vector
 from emulator.unicorn import UnicornCore
-from hasaki_hil import quantize, reference
+from hasaki_hil.quant import quantize, reference
 
 from ..test_codegen import assert_floats_close, random_model
 from .conftest import CHIPS, SCHEMES

@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hasaki_hil import boards, build, data, quantize, reference, targets
-from hasaki_hil import variant as variant_mod
-from hasaki_hil.emu_serial import EmulatedSerialBoard
-from hasaki_hil.emu_target import EmulatorTarget
+from hasaki_hil.boards import registry as boards
+from hasaki_hil.build import builder as build
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.targets import serial as targets
+from hasaki_hil.targets.emulated import EmulatorTarget
+from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
 from ..test_quantize import pathology_data, pathology_model
 
@@ -112,7 +116,7 @@ def _faulty_run(setup, cli, board, **kw):
 
 @pytest.mark.parametrize("board", ["esp32c3", "nucleo_f446re"])
 def test_one_percent_of_bytes_flipped(setup, cli, board):
-    from hasaki_hil.linkfaults import LinkFaults
+    from hasaki_hil.targets.linkfaults import LinkFaults
 
     code, out, err = _faulty_run(setup, cli, board, faults=LinkFaults(flip_rate=0.01, seed=11))
     if code == 2:  # a clear stop is allowed; a wrong result or a hang is not

@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 
 from emulator.unicorn import UnicornCore
-from hasaki_hil import data, modelfile, quantize, reference, training
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.model import modelfile
+from hasaki_hil.quant import quantize, reference
+from hasaki_hil.train import training
 
 from .conftest import CHIPS
 from .firmware import model_firmware

@@ -1,0 +1,1 @@
+"""The board registry: every supported board as one frozen entry of data."""

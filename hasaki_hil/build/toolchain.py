@@ -1,0 +1,142 @@
+"""System cross-compilers: the flags per target and compile/link calls (argument lists, no shell).
+
+PlatformIO builds the same sources with the same flags on users' machines; these direct
+calls are for where PlatformIO cannot run (no platform packages, as on CI here).
+"""
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from hasaki_hil.errors import UserError
+from hasaki_hil.resources import FIRMWARE, RUNTIME_DIR
+
+COMMON = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", "-Os"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    cc: str
+    flags: tuple[str, ...]
+    debian_packages: str
+    link_flags: tuple[str, ...] = ()
+
+
+TARGETS = {
+    "attiny85": Target("attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
+    "atmega328p": Target("atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
+    "rv32imc": Target(
+        "rv32imc",
+        "riscv64-unknown-elf-gcc",
+        ("-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"),
+        "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
+        # picolibc's crt0 and picolibc.ld, placed in the ESP32-C3's flash (IROM) and data RAM, the
+        # regions the emulator maps (emulator/unicorn/chips.py)
+        link_flags=(
+            "-Wl,--defsym=__flash=0x42000000,--defsym=__flash_size=0x400000,"
+            "--defsym=__ram=0x3fc80000,--defsym=__ram_size=0x60000",
+        ),
+    ),
+    "cortex-m0plus": Target(
+        "cortex-m0plus",
+        "arm-none-eabi-gcc",
+        ("-mcpu=cortex-m0plus", "-mthumb"),
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+        # the bare-metal startup and linker script of firmware/system, in the RP2040's flash and SRAM
+        link_flags=(
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-T",
+            str(FIRMWARE / "system" / "cortex_m.ld"),
+            "-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x200000,"
+            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x42000",
+            str(FIRMWARE / "system" / "cortex_m_startup.c"),
+            str(FIRMWARE / "system" / "rp2040_boot2.S"),  # the boot ROM's second stage: a bootable image
+        ),
+    ),
+    "cortex-m4f": Target(
+        "cortex-m4f",
+        "arm-none-eabi-gcc",
+        ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+        # the same startup and linker script, in the STM32F446RE's flash and SRAM
+        link_flags=(
+            "-nostartfiles",
+            "--specs=nano.specs",
+            "--specs=nosys.specs",
+            "-T",
+            str(FIRMWARE / "system" / "cortex_m.ld"),
+            "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x80000,"
+            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000",
+            str(FIRMWARE / "system" / "cortex_m_startup.c"),
+        ),
+    ),
+}
+
+
+def compiler(target: Target) -> str:
+    path = shutil.which(target.cc)
+    if path is None:
+        raise UserError(
+            f"{target.cc} not found (needed for {target.name})",
+            hint=f"on Debian/Ubuntu: apt-get install {target.debian_packages}",
+        )
+    return path
+
+
+def run(cmd: list[str], what: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run a build command; a failure surfaces the first error lines, not a traceback."""
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{what}: the compiler did not finish within {timeout:.0f} s") from None
+    if result.returncode != 0:
+        lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        first = [ln for ln in lines if any(w in ln for w in ("error", "overflow", "will not fit"))] or lines
+        raise UserError(f"{what} failed:\n" + "\n".join(first[:8]), hint="the full command: " + " ".join(cmd))
+    return result
+
+
+def harness_command(
+    target_name: str,
+    model_dir: Path,
+    out: Path,
+    harness: str = "emu_main.c",
+    extra: tuple[str, ...] = (),
+    link: bool = True,
+) -> list[str]:
+    """The compiler call for a firmware harness against the model header in ``model_dir``."""
+    target = TARGETS[target_name]
+    cmd = [compiler(target), *target.flags, *COMMON, "-I", str(model_dir), "-I", str(RUNTIME_DIR), *extra]
+    if link:
+        return cmd + [*target.link_flags, str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
+    return cmd + ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
+
+
+def finish(elf: Path) -> Path:
+    """After the link: the RP2040 boot2 checksum, where the image has a boot2 stage."""
+    from hasaki_hil.build import rp2040_boot2 as boot2
+
+    boot2.seal(elf)
+    return elf
+
+
+def compile_harness(
+    target_name: str,
+    model_dir: Path,
+    out: Path,
+    harness: str = "emu_main.c",
+    extra: tuple[str, ...] = (),
+    link: bool = True,
+    cwd: Path | None = None,
+) -> Path:
+    """Compile (and link) a firmware harness; ``cwd`` is where side outputs (.su files) land."""
+    run(
+        harness_command(target_name, model_dir, out, harness, extra, link),
+        f"{TARGETS[target_name].cc} for {target_name}",
+        cwd=cwd,
+    )
+    return finish(out) if link else out

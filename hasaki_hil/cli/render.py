@@ -1,0 +1,248 @@
+"""Terminal rendering of command results (the CLI prints these unless --json)."""
+
+from hasaki_hil.commands import quantize as quantize_cmd
+
+
+def print_train(r: dict) -> None:
+    acc = "" if r["val_accuracy"] is None else f", validation accuracy {r['val_accuracy'] * 100:.2f}%"
+    print(
+        f"trained {'-'.join(map(str, r['dims']))} ({','.join(r['activations'])}) on "
+        f"{r['rows_train']} rows, validated on {r['rows_validation']} ({r['split']})"
+    )
+    print(
+        f"{r['epochs_run']} epochs ({r['stop_reason']}), best epoch {r['best_epoch']}, "
+        f"validation loss {r['val_loss']:.6f}{acc}, {r['elapsed_s']:.1f} s, seed {r['seed']}"
+    )
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def print_info(r: dict) -> None:
+    print(f"{r['model']}: {r['name']}, model format {r['format_version']}")
+    print(f"  sha256       {r['sha256']}")
+    print(f"  architecture {'-'.join(map(str, r['dims']))}  ({', '.join(r['activations'])})")
+    print(f"  parameters   {r['parameters']}")
+    if r["quantized_layers"]:
+        print(f"  int8 layers  {r['quantized_layers']} (imported)")
+    for k, v in r["training"].items():
+        print(f"  {k:<12} {v}")
+
+
+def print_validate(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['sha256'][:12]}")
+    print(f"  max abs error  {r['max_abs_error']:.6g} (line {r['worst_line']})")
+    print(f"  mean abs error {r['mean_abs_error']:.6g}")
+    print(f"  rmse           {r['rmse']:.6g}")
+    if "accuracy" in r:
+        print(f"  accuracy       {r['accuracy'] * 100:.3f}%  (threshold {r['threshold']})")
+        for m in r["confusion"]:
+            width = max(len(str(v)) for row in m for v in row) + 1
+            print("  confusion (rows: true class, columns: predicted)")
+            print("        " + "".join(f"{j:>{width}}" for j in range(len(m))))
+            for i, row in enumerate(m):
+                print(f"    {i:>3} " + "".join(f"{v:>{width}}" for v in row))
+        if "fn" in r:
+            print(f"  TP {r['tp']}  TN {r['tn']}  FP {r['fp']}  FN {r['fn']}")
+    if "per_row" in r:
+        print(f"  per-row errors written to {r['per_row']}")
+    if "passed" in r:
+        print(f"Result: {'PASSED' if r['passed'] else 'FAILED'} (accuracy >= {r['min_accuracy']})")
+
+
+def print_predict(r: dict) -> None:
+    for k, out in enumerate(r["outputs"]):
+        decision = f"  -> class {r['decisions'][k]}" if "decisions" in r else ""
+        print(" ".join(f"{v:.7g}" for v in out) + decision)
+
+
+def print_import(r: dict) -> None:
+    print(
+        f"imported {r['header']} ({r['quantization']}, {'-'.join(map(str, r['dims']))}, {','.join(r['activations'])})"
+    )
+    print(f"wrote {r['model']}  sha256 {r['sha256']}")
+
+
+def print_quantize(r: dict) -> None:
+    eq = ", equalised" if r["equalized"] else ""
+    print(
+        f"{r['scheme']} variant ({','.join(r['layers'])}{eq}): {r['param_bytes']} parameter bytes "
+        f"(float: {r['float_param_bytes']})"
+    )
+    print(f"wrote {r['variant']}  sha256 {r['sha256']}  (model {r['parent_sha256'][:12]})")
+
+
+def print_quantize_test(r: dict) -> None:
+    print(f"{r['data']}: {r['rows']} rows, model {r['model_sha256'][:12]}, calibration: {r['calibration']}")
+    if "candidate" in r:
+        c = r["candidate"]
+        eq = ", equalised" if c["equalized"] else ""
+        print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
+        print(f"  {'metric':<18}{'float':>14}{'quantized':>14}")
+        for name, f, q in quantize_cmd.side_by_side(r):
+            print(f"  {name:<18}{f:>14}{q:>14}")
+    for row in r.get("per_layer", []):
+        flips = "" if row["flips"] is None else f"{row['flips']:>6} flips  "
+        print(
+            f"  layer {row['layer']} alone as {row['kind']:<8}{flips}l2r {row['l2r']:.4g}  "
+            f"max abs error {row['max_abs_error']:.4g}"
+        )
+    if "responsible_layer" in r and not r["passed"]:
+        print(f"  most damage: layer {r['responsible_layer']}")
+    if "auto" in r:
+        a = r["auto"]
+        print(f"auto: {a['passing']} of {a['tried']} candidates pass")
+        for u in a["uniform"]:
+            v = u["variant"]
+            eq = " equalised" if v.get("equalized") else ""
+            print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
+    print("thresholds: " + ", ".join(f"{k}={v}" for k, v in r["thresholds"].items() if v is not None))
+    for reason in r["reasons"]:
+        print(f"  {reason}")
+    if "variant_file" in r:
+        print(f"wrote {r['variant_file']}")
+    print(f"Result: {'PASSED' if r['passed'] else 'FAILED'}")
+
+
+def print_demo(r: dict) -> None:
+    print("== train")
+    print_train(r["train"])
+    print("== validate")
+    print_validate(r["validate"])
+    print("== quantisation gate (--scheme auto)")
+    print_quantize_test(r["quantize"])
+    for board, t in r.get("tests", {}).items():
+        print(f"== firmware on the emulated {board}")
+        print_test(t)
+    if r.get("flash_plan"):
+        print("== what would be flashed")
+        for p in r["flash_plan"]:
+            print(f"  {p['board']}: {p['why']}")
+    if "report" in r:
+        print(f"report: {r['report']}")
+    print(f"results in {r['workdir']}")
+
+
+def print_export(r: dict) -> None:
+    print(
+        f"wrote {r['header']} ({r['bytes']} bytes): {r['scheme']} variant {r['variant_sha256'][:12]}, "
+        f"layers {','.join(r['layers'])}"
+    )
+    print(f"  API: {r['api']}")
+
+
+def print_boards(r: dict) -> None:
+    print(f"{'board':<15}{'core':<22}{'clock':>9}{'flash':>10}{'RAM':>9}  {'FPU':<4}{'emulator':<19}pio env")
+    for b in r["boards"]:
+        print(
+            f"{b['name']:<15}{b['core']:<22}{b['clock_hz'] / 1e6:>6.0f}MHz{b['flash_bytes'] // 1024:>8}KB"
+            f"{b['ram_bytes'] // 1024 if b['ram_bytes'] >= 1024 else b['ram_bytes']:>7}"
+            f"{'KB' if b['ram_bytes'] >= 1024 else ' B'}  {'yes' if b['fpu'] else 'no':<4}"
+            f"{b['emulator'] or 'none (board only)':<19}{b['pio_env']}"
+        )
+
+
+def print_build(r: dict) -> None:
+    fw, fit = r["firmware"], r["fit"]
+    print(f"built {fw['elf']} for {fw['board']} ({fw['toolchain']} toolchain, {fw['harness']} harness)")
+    print(f"  sha256 {fw['sha256']}")
+    print("  sections: " + ", ".join(f"{k} {v} B" for k, v in fw["sections"].items()))
+    print("  by origin: " + ", ".join(f"{k} {v} B" for k, v in r["sizes"]["groups"].items()))
+    if fw["stack"].get("path"):
+        print(f"  deepest call chain: {' -> '.join(fw['stack']['path'])}")
+    for reason in fit["reasons"]:
+        print(f"  {reason}")
+    print(f"  record {r['record']}")
+
+
+def print_test(r: dict) -> None:
+    c = r["cycles"]
+    print(
+        f"{r['board']} ({r['target']}): {r['scheme']} variant {r['variant_sha256'][:12]}, "
+        f"firmware {r['firmware_sha256'][:12]}, {r['rows']} vectors"
+    )
+    if "median" in c:
+        print(
+            f"  cycles per inference ({c['provenance']}): min {c['min']}, median {c['median']:.0f}, max {c['max']}"
+            f" ({c['microseconds_median']:.1f} us at the board's clock)"
+        )
+    m = r["metrics"]
+    if "accuracy" in m:
+        print(
+            f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
+            f"max abs error {m['max_abs_error']:.4g}"
+        )
+    s = r["sizes"]
+    measured = f", measured {s['stack_measured']} B" if s.get("stack_measured") is not None else ""
+    print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B{measured}")
+    for reason in r["reasons"]:
+        print(f"  {reason}")
+    print(f"  record {r['record']}")
+    print(f"Result: {r['verdict']}")
+
+
+def print_serve(r: dict) -> None:
+    print(
+        f"served {r['firmware']} for {r['seconds']:.0f} s"
+        + (f"; the firmware stopped: {r['error']}" if r["error"] else "")
+    )
+
+
+def print_flash(r: dict) -> None:
+    if r.get("gate"):
+        print(f"emulator gate on the exact firmware: {r['gate']['verdict']} ({r['gate']['record']})")
+    basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
+    print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
+    print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
+    if "handshake" in r:
+        print(f"the board reports model {r['handshake']['model_hash'][:12]}: matches")
+
+
+def print_bench(r: dict) -> None:
+    c = r["cycles"]
+    print(
+        f"{r['board']}: {r['vectors']} vectors x {r['repeat']} runs after {r['warmup']} warm-up passes "
+        f"({r['counter']}, {r['provenance']})"
+    )
+    print(
+        f"  cycles per inference: min {c['min']}, median {c['median']:.0f}, max {c['max']} "
+        f"({r['microseconds_median']:.1f} us); largest spread on one vector {r['spread_per_vector']}"
+    )
+    if "emulator" in r:
+        e = r["emulator"]["cycles"]
+        print(
+            f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
+            f"board / emulator = {r['ratio_board_to_emulator']:.4f}"
+        )
+
+
+def print_report(r: dict) -> None:
+    print(f"{r['records']} records: {r['records_passed']} PASSED, {r['records_failed']} FAILED")
+    for b in r["boards"]:
+        for e in b["entries"]:
+            c = e["cycles"]
+            cycles = f"median {c['median']:,.0f} cycles ({c['provenance']})" if "median" in c else "no cycle counts"
+            print(f"  {b['board']:<14}{e['label']:<18}{e['target']:<22}{e['verdict']:<8}{cycles}")
+    for p in r["emulator_vs_board"]:
+        print(f"  {p['board']} {p['label']}: board / emulator = {p['ratio']:.4f}")
+    if "output" in r:
+        print(f"wrote {r['output']}")
+
+
+# What each command's parser names in ``set_defaults(render=...)``.
+RENDERERS = {
+    "train": print_train,
+    "info": print_info,
+    "predict": print_predict,
+    "validate": print_validate,
+    "import": print_import,
+    "quantize": print_quantize,
+    "quantize-test": print_quantize_test,
+    "export": print_export,
+    "build": print_build,
+    "test": print_test,
+    "serve-emulated": print_serve,
+    "flash": print_flash,
+    "bench": print_bench,
+    "boards": print_boards,
+    "report": print_report,
+    "demo": print_demo,
+}

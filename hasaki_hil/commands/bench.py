@@ -1,0 +1,97 @@
+"""The ``bench`` command: cycles per inference measured by the board's own counter (warm-up,
+then N repetitions per vector), and, where the board has an emulator, the ratio of the
+board's figure to the emulator's for the same vectors."""
+
+import statistics
+
+import numpy as np
+
+from hasaki_hil.boards import registry as boards
+from hasaki_hil.build import builder as build
+from hasaki_hil.commands.options import add_json
+from hasaki_hil.data import csvfile as data
+from hasaki_hil.errors import UserError
+from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.quant import reference
+
+
+def _summary(cycles: np.ndarray) -> dict:
+    return {"min": int(cycles.min()), "median": float(statistics.median(cycles.tolist())), "max": int(cycles.max())}
+
+
+def bench(
+    variant_path,
+    board_name: str,
+    port: str,
+    vectors_csv,
+    *,
+    rows: int = 10,
+    warmup: int = 3,
+    repeat: int = 20,
+    baud: int | None = None,
+    timeout: float = 2.0,
+) -> dict:
+    if rows < 1 or repeat < 1 or warmup < 0:
+        raise UserError("--rows and --repeat must be >= 1 and --warmup >= 0")
+    from hasaki_hil.targets.serial import SerialTarget
+
+    board = boards.get(board_name)
+    v = variant_mod.load(variant_path)
+    m = v.parent
+    X = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False).X[:rows]
+    native = [r.tobytes() for r in reference.native_inputs(v, X)]
+    last = v.layers[-1]
+    dtype = np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
+    # warm-up runs first, then each vector `repeat` times, in one session
+    schedule = native * warmup + [vec for vec in native for _ in range(repeat)]
+    result = SerialTarget(port, baud or board.baud, timeout=timeout).run(schedule, v.sha256, dtype, v.dims[-1])
+    measured = result.cycles[len(native) * warmup :]
+    clock = result.info.get("clock_hz") or board.clock_hz  # what the firmware runs at, as it reports
+    out = {
+        "board": board.name,
+        "variant_sha256": v.sha256,
+        "counter": result.counter,
+        "provenance": result.provenance,
+        "vectors": len(native),
+        "repeat": repeat,
+        "warmup": warmup,
+        "cycles": _summary(measured),
+        "clock_hz": clock,
+        "microseconds_median": statistics.median(measured.tolist()) / clock * 1e6,
+        "spread_per_vector": int(max(np.ptp(measured[i * repeat : (i + 1) * repeat]) for i in range(len(native)))),
+    }
+    if board.emulator is not None:
+        from hasaki_hil.targets.emulated import EmulatorTarget
+
+        elf = build.build(variant_path, board.name, harness="emu")["firmware"]["elf"]
+        emulated = EmulatorTarget(board).run(elf, native, dtype, v.dims[-1])
+        out["emulator"] = {"provenance": emulated.provenance, "cycles": _summary(emulated.cycles)}
+        out["ratio_board_to_emulator"] = out["cycles"]["median"] / out["emulator"]["cycles"]["median"]
+    return out
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("bench", help="cycles per inference on a board, and the board/emulator ratio")
+    p.add_argument("variant")
+    p.add_argument("--board", required=True)
+    p.add_argument("--port", required=True, help="serial port of the board running the variant's firmware")
+    p.add_argument("--vectors", required=True, metavar="CSV", help="input rows to time (labels optional)")
+    p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed passes over the rows first (default 3)")
+    p.add_argument("--repeat", type=int, default=20, help="timed runs of each row (default 20)")
+    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    add_json(p)
+    p.set_defaults(run=run, render="bench")
+
+
+def run(args) -> dict:
+    return bench(
+        args.variant,
+        args.board,
+        args.port,
+        args.vectors,
+        rows=args.rows,
+        warmup=args.warmup,
+        repeat=args.repeat,
+        baud=args.baud,
+    )

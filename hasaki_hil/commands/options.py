@@ -1,0 +1,71 @@
+"""Options shared by several sub-commands, defined once so every command spells them alike."""
+
+import argparse
+
+from hasaki_hil.gate import verdict as gate
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
+
+
+def add_header_flag(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--header",
+        dest="header",
+        action="store_true",
+        default=None,
+        help="the CSV's first line is a header (default: detected)",
+    )
+    g.add_argument("--no-header", dest="header", action="store_false", help="the CSV has no header")
+
+
+def add_gate_flags(p: argparse.ArgumentParser) -> None:
+    """The gate's thresholds, the same on every command that gates; defaults from gate.Thresholds."""
+    d = gate.Thresholds()
+    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument(
+        "--max-flip-rate",
+        type=float,
+        default=d.max_flip_rate,
+        help=f"share of decisions that may flip ({d.max_flip_rate})",
+    )
+    p.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=d.max_accuracy_drop,
+        help=f"accuracy loss allowed ({d.max_accuracy_drop})",
+    )
+    p.add_argument("--max-new-fn", type=int, help="extra false negatives allowed per class (off; 0 for safety)")
+    p.add_argument("--max-new-fp", type=int, help="extra false positives allowed per class (off)")
+    p.add_argument("--max-abs-error", type=float, help="largest output error allowed (off)")
+    p.add_argument(
+        "--max-l2r", type=float, help=f"relative L2 error allowed (off; {gate.REGRESSOR_MAX_L2R} for regressors)"
+    )
+
+
+def gate_thresholds(args) -> gate.Thresholds:
+    return gate.Thresholds(
+        max_flip_rate=args.max_flip_rate,
+        max_accuracy_drop=args.max_accuracy_drop,
+        max_new_fn=args.max_new_fn,
+        max_new_fp=args.max_new_fp,
+        max_abs_error=args.max_abs_error,
+        max_l2r=args.max_l2r,
+    )
+
+
+def positive_float(text: str) -> float:
+    """A number of seconds or a rate that must be > 0 (argparse reports a bad one as a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, not {text}")
+    return value
+
+
+def add_build_dir(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--build-dir", help=f"build folder (default ./build/{what}, under the current folder)")

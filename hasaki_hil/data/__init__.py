@@ -1,0 +1,1 @@
+"""Datasets: CSV files in Hasaki's format loaded, checked and split."""

@@ -1,0 +1,1 @@
+"""Built-in examples shipped with the package (the demo runs hasaki_hil/examples/smoke)."""

@@ -1,0 +1,1 @@
+"""Safe file handling: atomic writes, checked output paths and versioned JSON documents."""

@@ -1,0 +1,1 @@
+"""The gate: metrics, thresholds, verdicts, validation records and JUnit output."""

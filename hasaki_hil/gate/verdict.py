@@ -1,0 +1,185 @@
+"""The gate: thresholds, verdicts with reasons, per-layer sensitivity and the auto search."""
+
+import itertools
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hasaki_hil.errors import UserError
+from hasaki_hil.gate import metrics
+from hasaki_hil.model.mlp import Model
+from hasaki_hil.model.variant import Variant
+from hasaki_hil.quant import quantize, reference
+
+REGRESSOR_MAX_L2R = 0.05  # the l2r limit for models without a class decision, unless given
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A candidate passes when every set limit holds (None = not checked).
+
+    max_flip_rate: share of rows whose decision differs from the float model's.
+    max_accuracy_drop: float accuracy minus candidate accuracy, vs labels.
+    max_new_fn / max_new_fp: the most any class's false negatives / positives may grow
+    (``--max-new-fn 0`` for safety classifiers: not one more missed fire).
+    max_abs_error, max_l2r: output error limits (l2r defaults to 0.05 for regressors).
+    """
+
+    max_flip_rate: float | None = 0.001
+    max_accuracy_drop: float | None = 0.005
+    max_new_fn: int | None = None
+    max_new_fp: int | None = None
+    max_abs_error: float | None = None
+    max_l2r: float | None = None
+
+    def check(self) -> None:
+        for name in ("max_flip_rate", "max_accuracy_drop"):
+            v = getattr(self, name)
+            if v is not None and not (0.0 <= v <= 1.0):
+                raise UserError(f"--{name.replace('_', '-')} must be within [0, 1], got {v}")
+        for name in ("max_new_fn", "max_new_fp"):
+            v = getattr(self, name)
+            if v is not None and v < 0:
+                raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {v}")
+        for name in ("max_abs_error", "max_l2r"):
+            v = getattr(self, name)
+            if v is not None and not (v >= 0 and math.isfinite(v)):
+                raise UserError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {v}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def verdict(m: dict, t: Thresholds) -> tuple[bool, list[str]]:
+    """(passed, reasons): one reason per checked limit, failing ones first."""
+    checks = []
+    if "flip_rate" in m and t.max_flip_rate is not None:
+        checks.append(
+            (
+                m["flip_rate"] <= t.max_flip_rate,
+                f"flip rate {m['flip_rate']:.3%} ({m['flips']} of {m['rows']} rows) "
+                f"{'<=' if m['flip_rate'] <= t.max_flip_rate else '>'} {t.max_flip_rate:.3%}",
+            )
+        )
+    if "accuracy" in m and t.max_accuracy_drop is not None:
+        drop = m["reference_accuracy"] - m["accuracy"]
+        checks.append(
+            (
+                drop <= t.max_accuracy_drop,
+                f"accuracy drop {drop:.3%} {'<=' if drop <= t.max_accuracy_drop else '>'} {t.max_accuracy_drop:.3%}",
+            )
+        )
+    for key, limit, what in (
+        ("fn_change", t.max_new_fn, "false negatives"),
+        ("fp_change", t.max_new_fp, "false positives"),
+    ):
+        if key in m and limit is not None:
+            worst = max(m[key])
+            checks.append(
+                (
+                    worst <= limit,
+                    f"new {what} {worst:+d} (per class {m[key]}) {'<=' if worst <= limit else '>'} {limit}",
+                )
+            )
+    if t.max_abs_error is not None:
+        ok = m["max_abs_error"] <= t.max_abs_error
+        checks.append((ok, f"max abs error {m['max_abs_error']:.4g} {'<=' if ok else '>'} {t.max_abs_error:.4g}"))
+    l2r_limit = t.max_l2r if t.max_l2r is not None else (None if "flip_rate" in m else REGRESSOR_MAX_L2R)
+    if l2r_limit is not None:
+        ok = m["l2r"] <= l2r_limit
+        checks.append((ok, f"l2r {m['l2r']:.4g} {'<=' if ok else '>'} {l2r_limit:.4g}"))
+    checks.sort(key=lambda c: c[0])
+    return all(ok for ok, _ in checks), [reason for _, reason in checks]
+
+
+def evaluate(variant: Variant, X: np.ndarray, ref: np.ndarray, labels, t: Thresholds, threshold: float) -> dict:
+    out = reference.run(variant, X).outputs
+    m = metrics.compare(out, ref, variant.output_activation, labels, threshold)
+    passed, reasons = verdict(m, t)
+    return {"variant": describe(variant), "metrics": m, "passed": passed, "reasons": reasons}
+
+
+def describe(v: Variant) -> dict:
+    return {
+        "scheme": v.scheme,
+        "layers": list(v.kinds),
+        "equalized": bool(v.options.get("equalize")),
+        "param_bytes": v.param_bytes,
+        "sha256": v.sha256,
+    }
+
+
+def make(model: Model, kinds: list[str], calib_X, scheme: str, equalize: bool) -> Variant:
+    """Build a variant, equalising first when asked (mode by whether activations stay float)."""
+    options = {"equalize": equalize}
+    base = quantize.equalize(model, calib_X, float_acts="int8" not in kinds) if equalize else model
+    return quantize.build(base, kinds, calib_X, scheme, options, parent=model)
+
+
+def sensitivity(
+    model: Model, kinds: list[str], X, ref, labels, calib_X, t: Thresholds, threshold: float, equalize: bool = False
+) -> list[dict]:
+    """Quantise one layer at a time as in ``kinds`` (the rest f32): each layer's own damage."""
+    rows = []
+    n = len(model.layers)
+    for k in range(n):
+        if kinds[k] == "f32":
+            continue
+        one = ["f32"] * n
+        one[k] = kinds[k]
+        r = evaluate(make(model, one, calib_X, "mixed", equalize), X, ref, labels, t, threshold)
+        m = r["metrics"]
+        rows.append(
+            {
+                "layer": k + 1,
+                "kind": kinds[k],
+                "flips": m.get("flips"),
+                "l2r": m["l2r"],
+                "max_abs_error": m["max_abs_error"],
+                "passed": r["passed"],
+            }
+        )
+    return rows
+
+
+def responsible(rows: list[dict]) -> int:
+    """The layer (1-based) doing the most damage: most flips, then largest l2r."""
+    return max(rows, key=lambda r: (r["flips"] or 0, r["l2r"]))["layer"]
+
+
+def candidates(n_layers: int):
+    """(kinds, equalize) pairs for the auto search: every per-layer mix while that stays small."""
+    kinds = ("int8", "int8-wo", "f32")
+    if 3**n_layers <= 243:
+        mixes = [list(c) for c in itertools.product(kinds, repeat=n_layers)]
+    else:  # uniform schemes, and each with one layer kept in f32
+        mixes = [[k] * n_layers for k in kinds]
+        mixes += [[k] * i + ["f32"] + [k] * (n_layers - i - 1) for k in kinds[:2] for i in range(n_layers)]
+    for mix in mixes:
+        for eq in (False, True):
+            if eq and all(k == "f32" for k in mix):
+                continue
+            yield mix, eq
+
+
+def scheme_name(kinds: list[str]) -> str:
+    return kinds[0] if len(set(kinds)) == 1 else "mixed"
+
+
+def auto(model: Model, X, ref, labels, calib_X, t: Thresholds, threshold: float) -> dict:
+    """Try the schemes, equalisation and per-layer mixes; pick the smallest passing variant."""
+    tried = []
+    for kinds, eq in candidates(len(model.layers)):
+        try:
+            v = make(model, kinds, calib_X, scheme_name(kinds), eq)
+        except UserError as e:  # this mix cannot be built (e.g. softmax in an int8 hidden layer)
+            tried.append({"variant": {"layers": kinds, "equalized": eq}, "passed": False, "reasons": [str(e)]})
+            continue
+        r = evaluate(v, X, ref, labels, t, threshold)
+        r["_variant"] = v
+        tried.append(r)
+    passing = [r for r in tried if r["passed"]]
+    passing.sort(key=lambda r: (r["variant"]["param_bytes"], r["metrics"].get("flips") or 0, r["metrics"]["l2r"]))
+    chosen = passing[0] if passing else None
+    return {"chosen": chosen, "tried": tried, "passing": len(passing)}

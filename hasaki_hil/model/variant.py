@@ -1,0 +1,214 @@
+"""The Variant type: a model as deployed, layer by layer f32, int8-wo or int8.
+
+- ``f32``: float weights and biases, float accumulation.
+- ``int8-wo`` (Hasaki-compatible weight-only): int8 weights with one symmetric scale per
+  output row, float biases, float activations, float accumulation.
+- ``int8`` (full-integer): symmetric per-row int8 weights (-127..127), asymmetric
+  per-tensor int8 activations, int32 bias and accumulation, requantisation with
+  (multiplier, shift), ReLU folded into the clamp, sigmoid/tanh/leaky_relu through a
+  256-entry table, softmax in float on the dequantised logits (output layer only).
+
+A variant's sha256 covers its whole file content except the hash itself; the file carries
+its parent float model, the reference every test of the variant compares with.
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from hasaki_hil.errors import UserError
+from hasaki_hil.files import docfile
+from hasaki_hil.model import modelfile
+from hasaki_hil.model.mlp import Model
+
+KINDS = ("f32", "int8-wo", "int8")
+
+
+@dataclass(frozen=True)
+class Affine:
+    """int8 affine quantisation of a tensor: x = (q - zero_point) * scale."""
+
+    scale: np.float32
+    zero_point: int
+
+    @property
+    def inv_scale(self) -> np.float32:
+        return np.float32(1.0) / np.float32(self.scale)
+
+
+@dataclass(frozen=True, eq=False)
+class VLayer:
+    kind: str
+    activation: str
+    weights: np.ndarray | None = None  # f32: float32 [out, in]
+    bias: np.ndarray | None = None  # f32, int8-wo: float32 [out]
+    qweights: np.ndarray | None = None  # int8-wo, int8: int8 [out, in]
+    wscales: np.ndarray | None = None  # int8-wo, int8: float32 [out]
+    # int8 only
+    in_q: Affine | None = None
+    out_q: Affine | None = None
+    qbias: np.ndarray | None = None  # int32 [out], in units of in_scale * wscale
+    multiplier: np.ndarray | None = None  # int32 [out]
+    shift: np.ndarray | None = None  # int32 [out]
+    pre_q: Affine | None = None  # pre-activation quantisation, when a table follows
+    lut: np.ndarray | None = None  # int8 [256]: lut[q_pre + 128]
+
+    @property
+    def n_out(self) -> int:
+        return (self.weights if self.kind == "f32" else self.qweights).shape[0]
+
+    @property
+    def n_in(self) -> int:
+        return (self.weights if self.kind == "f32" else self.qweights).shape[1]
+
+    @property
+    def param_bytes(self) -> int:
+        """Bytes of constants the device stores for this layer."""
+        n = self.n_out
+        if self.kind == "f32":
+            return 4 * (self.weights.size + n)
+        if self.kind == "int8-wo":
+            return self.qweights.size + 4 * n + 4 * n
+        lut = 256 if self.lut is not None else 0
+        return self.qweights.size + 4 * n + 2 * n + n + lut  # weights, bias, M (16 bit), shift
+
+
+@dataclass(frozen=True, eq=False)
+class Variant:
+    scheme: str  # "f32", "int8-wo", "int8" or "mixed"
+    layers: tuple[VLayer, ...]
+    input_offset: np.ndarray
+    input_scale: np.ndarray
+    input_min: np.ndarray
+    input_max: np.ndarray
+    parent: Model  # the float model this variant was derived from: its reference
+    name: str = "model"
+    options: dict = field(default_factory=dict)
+
+    @property
+    def parent_sha256(self) -> str:
+        return self.parent.sha256
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        return (self.layers[0].n_in,) + tuple(layer.n_out for layer in self.layers)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(layer.kind for layer in self.layers)
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        return tuple(layer.activation for layer in self.layers)
+
+    @property
+    def output_activation(self) -> str:
+        return self.layers[-1].activation
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.output_activation in ("sigmoid", "softmax")
+
+    @property
+    def param_bytes(self) -> int:
+        return sum(layer.param_bytes for layer in self.layers)
+
+    @property
+    def sha256(self) -> str:
+        doc = to_dict(self)
+        del doc["sha256"]
+        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+# --- file form --------------------------------------------------------------------------
+
+FORMAT = "hasaki-hil-variant"
+VERSION = 1
+_INT_ARRAYS = {"qweights": np.int8, "qbias": np.int32, "multiplier": np.int32, "shift": np.int32, "lut": np.int8}
+_FLOAT_ARRAYS = ("weights", "bias", "wscales")
+_AFFINES = ("in_q", "out_q", "pre_q")
+
+
+def _layer_dict(layer: VLayer) -> dict:
+    out = {"kind": layer.kind, "activation": layer.activation}
+    for f in fields(VLayer):
+        value = getattr(layer, f.name)
+        if f.name in ("kind", "activation") or value is None:
+            continue
+        if f.name in _AFFINES:
+            out[f.name] = {"scale": float(np.float32(value.scale)), "zero_point": int(value.zero_point)}
+        elif f.name in _FLOAT_ARRAYS:
+            out[f.name] = np.asarray(value, np.float32).tolist()
+        else:
+            out[f.name] = np.asarray(value).astype(int).tolist()
+    return out
+
+
+def to_dict(v: Variant) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "sha256": None,
+        "scheme": v.scheme,
+        "name": v.name,
+        "parent_sha256": v.parent_sha256,
+        "parent": modelfile.to_dict(v.parent),
+        "dims": list(v.dims),
+        "kinds": list(v.kinds),
+        "activations": list(v.activations),
+        "normalisation": {
+            k: np.asarray(getattr(v, k), np.float32).tolist()
+            for k in ("input_offset", "input_scale", "input_min", "input_max")
+        },
+        "layers": [_layer_dict(layer) for layer in v.layers],
+        "options": v.options,
+    }
+
+
+def from_dict(doc: dict) -> Variant:
+    """Build a Variant from a parsed file; raises KeyError/ValueError/TypeError if malformed."""
+    layers = []
+    for entry in doc["layers"]:
+        kw = {"kind": entry["kind"], "activation": entry["activation"]}
+        if kw["kind"] not in KINDS:
+            raise ValueError(f"unknown layer kind {kw['kind']!r}")
+        for name, dtype in _INT_ARRAYS.items():
+            if name in entry:
+                kw[name] = np.asarray(entry[name], dtype=np.int64).astype(dtype)
+        for name in _FLOAT_ARRAYS:
+            if name in entry:
+                kw[name] = np.asarray(entry[name], np.float32)
+        for name in _AFFINES:
+            if name in entry:
+                kw[name] = Affine(np.float32(entry[name]["scale"]), int(entry[name]["zero_point"]))
+        layers.append(VLayer(**kw))
+    norm = doc["normalisation"]
+    return Variant(
+        scheme=doc["scheme"],
+        layers=tuple(layers),
+        parent=modelfile.from_dict(doc["parent"]),
+        name=doc.get("name", "model"),
+        options=dict(doc.get("options", {})),
+        **{k: np.asarray(norm[k], np.float32) for k in ("input_offset", "input_scale", "input_min", "input_max")},
+    )
+
+
+def save(v: Variant, path) -> str:
+    doc = to_dict(v)
+    doc["sha256"] = v.sha256
+    docfile.write(path, doc)
+    return doc["sha256"]
+
+
+def load(path) -> Variant:
+    doc = docfile.read(path, FORMAT, VERSION, "variant")
+    try:
+        v = from_dict(doc)
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+        raise UserError(f"{os.fspath(path)} is damaged: {detail}") from None
+    docfile.check_hash(os.fspath(path), doc, v.sha256)
+    return v

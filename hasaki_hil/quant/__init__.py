@@ -1,0 +1,1 @@
+"""Quantisation: integer arithmetic, schemes, calibration and the host references."""

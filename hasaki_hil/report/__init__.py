@@ -1,0 +1,1 @@
+"""Reports: validation records gathered into HTML, Markdown or JSON with plots."""

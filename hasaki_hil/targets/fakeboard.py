@@ -1,0 +1,90 @@
+"""A fake board for tests (ours and users'): it speaks the real wire protocol over a real
+pseudo-terminal, answering from the host reference, with optional link faults.
+
+    with FakeBoard(variant) as port:          # port: a /dev/pts/N path
+        SerialTarget(port, 115200).run(...)
+"""
+
+import os
+import select
+import threading
+import tty
+
+import numpy as np
+
+from hasaki_hil.model.variant import Variant
+from hasaki_hil.quant import reference
+from hasaki_hil.targets import protocol
+from hasaki_hil.targets.linkfaults import LinkFaults
+from hasaki_hil.targets.protocol import Message
+
+
+class FakeBoard:
+    def __init__(
+        self,
+        variant: Variant,
+        *,
+        board: str = "fake",
+        seed: int = 0,
+        flip_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        insert_rate: float = 0.0,
+        reset_after_runs: int | None = None,
+        silent: bool = False,
+        banner: bytes = b"fake board booting\r\n",
+    ):
+        self.variant = variant
+        self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
+        self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
+        first, last = variant.layers[0], variant.layers[-1]
+        self.in_dtype = np.int8 if first.kind == "int8" else np.float32
+        out_int8 = last.kind == "int8" and last.activation != "softmax"
+        self.hello = protocol.Hello(
+            board, 0, "none", variant.sha256, variant.dims[0], variant.dims[-1], first.kind == "int8", out_int8
+        )
+        self.runs = 0
+        self._stop = threading.Event()
+
+    def _reply(self, msg: Message) -> bytes:
+        if msg.type == protocol.HELLO:
+            return protocol.encode(Message(protocol.HELLO_REPLY, msg.seq, protocol.hello_body(self.hello)))
+        if msg.type != protocol.RUN:
+            return protocol.encode(Message(protocol.ERROR, msg.seq, bytes([3])))
+        self.runs += 1
+        if self.reset_after_runs is not None and self.runs == self.reset_after_runs:
+            return self.banner + protocol.encode(Message(protocol.BOOT, 0, protocol.hello_body(self.hello)))
+        x = np.frombuffer(msg.body, dtype=self.in_dtype)
+        if x.size != self.hello.n_in or len(msg.body) != x.size * x.itemsize:
+            return protocol.encode(Message(protocol.RUN_REPLY, msg.seq, protocol.run_reply_body(1, 0, b"")))
+        result = reference.run(self.variant, x[None, :], native=True)
+        out = result.q_outputs if self.hello.out_int8 else result.outputs
+        body = protocol.run_reply_body(0, 0, np.ascontiguousarray(out[0]).tobytes())
+        return protocol.encode(Message(protocol.RUN_REPLY, msg.seq, body))
+
+    def _serve(self, master: int) -> None:
+        deframer = protocol.Deframer()
+        os.write(master, self.faults.apply(self.banner))
+        while not self._stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            for msg in deframer.feed(self.faults.apply(data)):
+                if not self.silent:
+                    os.write(master, self.faults.apply(self._reply(msg)))
+
+    def __enter__(self) -> str:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.thread = threading.Thread(target=self._serve, args=(self.master,), daemon=True)
+        self.thread.start()
+        return os.ttyname(self.slave)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.thread.join(timeout=2)
+        os.close(self.master)
+        os.close(self.slave)

@@ -1,0 +1,129 @@
+"""Targets: run a firmware's model on vectors and say what came back, with cycle provenance.
+
+``SerialTarget`` talks the wire protocol to a board (or anything that speaks it); the
+emulator targets run the same firmware on an emulated core. All return a RunResult.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hasaki_hil.errors import UserError
+from hasaki_hil.targets import protocol
+from hasaki_hil.targets.protocol import FrameError, Message
+from hasaki_hil.targets.transport import Deadline, Transport, open_port
+
+
+class DeviceError(UserError):
+    """The board misbehaved (silence, garbage, reset, wrong model): no result is trusted."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    outputs: np.ndarray  # native outputs [n, n_out] (int8 or float32)
+    cycles: np.ndarray  # int64 [n], cycles of the inference alone
+    provenance: str  # "exact", "estimate" or "hardware"
+    counter: str  # what produced the cycles
+    faults: list = field(default_factory=list)  # firmware faults that ended the run (emulated cores)
+    retries: list = field(default_factory=list)  # link faults recovered by resending
+    info: dict = field(default_factory=dict)
+
+
+class SerialTarget:
+    def __init__(self, url: str, baud: int, *, timeout: float = 2.0, retries: int = 8, handshake_timeout: float = 5.0):
+        self.url, self.baud = url, baud
+        self.timeout, self.retries, self.handshake_timeout = timeout, retries, handshake_timeout
+        self.seq = 0
+
+    def _next_seq(self) -> int:
+        self.seq = (self.seq + 1) & 0xFF
+        return self.seq
+
+    def _request(
+        self, t: Transport, mtype: int, body: bytes, reply_type: int, deadline_s: float, what: str, faults: list
+    ) -> Message:
+        """Send a request and wait for its reply (same sequence number); resend a bounded
+        number of times on silence or a damaged reply. A BOOT banner means the board reset."""
+        seq = self._next_seq()
+        for attempt in range(self.retries + 1):
+            bad_before = t.deframer.bad_frames
+            t.send(Message(mtype, seq, body))
+            deadline = Deadline(deadline_s)
+            while True:
+                msg = t.receive(deadline)
+                if msg is None:
+                    break  # silence, or the reply arrived damaged: ask again now
+                if msg.type == protocol.BOOT and mtype == protocol.RUN:
+                    raise DeviceError(
+                        f"the board reset during {what} (it sent a fresh boot banner)",
+                        hint="a crash, brown-out or watchdog reset; check power and the stack size",
+                    )
+                if msg.type == protocol.ERROR and msg.seq == seq:
+                    raise DeviceError(f"the board refused {what}: error {msg.body.hex()}")
+                if msg.type == reply_type and msg.seq == seq:
+                    return msg
+            damaged = t.deframer.bad_frames - bad_before
+            faults.append(
+                {
+                    "request": what,
+                    "attempt": attempt + 1,
+                    "cause": f"{damaged} damaged frame(s)" if damaged else "no reply",
+                }
+            )
+        raise DeviceError(
+            f"no valid reply to {what} after {self.retries + 1} attempts ({faults[-1]['cause']})",
+            hint=f"check the port ({self.url}), the baud rate ({self.baud}), and that the board runs "
+            "hasaki-hil's serial firmware",
+        )
+
+    def handshake(self, t: Transport, faults: list) -> protocol.Hello:
+        msg = self._request(
+            t, protocol.HELLO, b"", protocol.HELLO_REPLY, self.handshake_timeout, "the handshake", faults
+        )
+        try:
+            return protocol.parse_hello(msg.body)
+        except FrameError as e:
+            raise DeviceError(f"the board's handshake is malformed: {e}") from None
+
+    def run(self, vectors: list[bytes], expected_model_hash: str, out_dtype, n_out: int, progress=None) -> RunResult:
+        faults: list = []
+        port = open_port(self.url, self.baud)
+        t = Transport(port)
+        try:
+            hello = self.handshake(t, faults)
+            if hello.model_hash != expected_model_hash:
+                raise DeviceError(
+                    f"the firmware on the board carries model {hello.model_hash[:12]}, not the variant under test "
+                    f"({expected_model_hash[:12]}); refusing its results",
+                    hint="flash the firmware built for this variant",
+                )
+            outs, cycles = [], []
+            width = np.dtype(out_dtype).itemsize * n_out
+            for k, vec in enumerate(vectors):
+                msg = self._request(t, protocol.RUN, vec, protocol.RUN_REPLY, self.timeout, f"vector {k}", faults)
+                reply = protocol.parse_run_reply(msg.body)
+                if reply.status != "ok":
+                    raise DeviceError(f"the board answered vector {k} with '{reply.status}'")
+                if len(reply.outputs) != width:
+                    raise DeviceError(f"vector {k}: {len(reply.outputs)} output bytes, expected {width}")
+                outs.append(np.frombuffer(reply.outputs, dtype=out_dtype))
+                cycles.append(reply.cycles)
+                if progress:
+                    progress(k + 1)
+        finally:
+            t.close()
+        provenance = "hardware" if hello.counter != "none" else "none"
+        return RunResult(
+            np.array(outs).reshape(len(vectors), n_out),
+            np.array(cycles, np.int64),
+            provenance,
+            hello.counter,
+            [],
+            faults,
+            {
+                "board": hello.board,
+                "clock_hz": hello.clock_hz,
+                "skipped_bytes": t.deframer.skipped_bytes,
+                "bad_frames": t.deframer.bad_frames,
+            },
+        )

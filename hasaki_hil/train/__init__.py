@@ -1,0 +1,1 @@
+"""Training the float reference: the numpy training loop and quantisation-aware training."""
