@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.smoke_setup import smoke  # noqa: E402
 from hasaki_hil.build import toolchain  # noqa: E402
-from hasaki_hil.codegen import cheader as codegen
-from hasaki_hil.quant import quantize, reference
+from hasaki_hil.codegen import cheader as codegen  # noqa: E402
+from hasaki_hil.quant import quantize, reference  # noqa: E402
 from tests.emulator.oracle import simavr  # noqa: E402
 
 BUDGET = {"int8": 10_000, "f32": None, "int8-wo": None}  # the codegen issue's budget for int8
@@ -45,7 +45,7 @@ def main() -> None:
             d = tmp / scheme
             d.mkdir()
             (d / "hsk_model.h").write_text(codegen.generate(v))
-            elf = toolchain.compile_harness("attiny85", d, d / "model.elf")
+            elf = toolchain.compile_harness("avr-attiny85", d, d / "model.elf")
             batch = simavr.run_vectors(
                 elf, "attiny85", [r.tobytes() for r in reference.native_inputs(v, X)], max_cycles=5_000_000
             )

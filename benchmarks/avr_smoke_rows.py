@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.smoke_setup import smoke  # noqa: E402
 from emulator.avr import AvrCore  # noqa: E402
 from emulator.harness import run_vector  # noqa: E402
-from hasaki_hil.build import builder as build
+from hasaki_hil.build import builder as build  # noqa: E402
 from hasaki_hil.model import variant as variant_mod  # noqa: E402
-from hasaki_hil.quant import (
+from hasaki_hil.quant import (  # noqa: E402
     quantize,
     reference,  # noqa: E402
 )

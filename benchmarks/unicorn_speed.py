@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 from unicorn import Uc
 
+import emulator
 from emulator.harness import run_vector
-from emulator.unicorn import UnicornCore, core_for_board
+from emulator.unicorn import UnicornCore
 from emulator.unicorn.loader import load_image, map_memory
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.build import toolchain
 from hasaki_hil.codegen import cheader as codegen
 from hasaki_hil.data import csvfile as data
@@ -73,11 +74,14 @@ def build(v, board: str, workdir: Path, main_source: str | None = None) -> Path:
     (workdir / "hsk_model.h").write_text(codegen.generate(v))
     target_name = boards.get(board).toolchain_target
     if main_source is None:
-        return toolchain.compile_harness(target_name, workdir, workdir / "firmware.elf")
+        return toolchain.compile_harness(
+            target_name, workdir, workdir / "firmware.elf", memory=boards.get(board).memory
+        )
     (workdir / "main.c").write_text(main_source)
     target = toolchain.TARGETS[target_name]
     cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, "-I", str(workdir)]
-    cmd += ["-I", str(RUNTIME_DIR), *target.link_flags, str(workdir / "main.c"), "-o", str(workdir / "b.elf")]
+    link = toolchain.link_flags(target, boards.get(board).memory)
+    cmd += ["-I", str(RUNTIME_DIR), *link, str(workdir / "main.c"), "-o", str(workdir / "b.elf")]
     toolchain.run([*cmd, "-lm"], f"benchmark firmware for {board}")
     return toolchain.finish(workdir / "b.elf")
 
@@ -113,7 +117,7 @@ def speed(v, board: str, workdir: Path, rounds: int, repeat: int) -> dict:
     best of ``repeat`` runs, warm), and the first, one-round run that translated the code and
     costed its blocks."""
     elf = build(v, board, workdir, BENCH_MAIN)
-    core = core_for_board(board, instruction_limit=10**11)
+    core = emulator.open_core("unicorn", boards.get(board).emulator.chip, instruction_limit=10**11)
     core.load(elf)
     times = []
     for n in (1, *[rounds] * repeat):
@@ -132,7 +136,7 @@ def speed(v, board: str, workdir: Path, rounds: int, repeat: int) -> dict:
 
 
 def rows(v, board: str, workdir: Path, native: np.ndarray) -> dict:
-    core = core_for_board(board)
+    core = emulator.open_core("unicorn", boards.get(board).emulator.chip)
     core.load(build(v, board, workdir))
     last = v.layers[-1]
     dtype = np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
@@ -215,7 +219,7 @@ def main() -> None:
                       f"{rate:7.1f} M  {agreement(v, native, r['outputs'])}")  # fmt: skip
         print("\nwhat the estimates assume (emulator/unicorn/costs.py):")
         for board in BOARDS:
-            table = core_for_board(board).model.costs
+            table = emulator.open_core("unicorn", boards.get(board).emulator.chip).model.costs
             for assumption in table.assumptions:
                 print(f"  {table.core}: {assumption}")
 

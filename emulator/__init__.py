@@ -1,4 +1,5 @@
-"""CPU emulation for hasaki-hil: unicorn cores and an own AVR core.
+"""CPU emulation for hasaki-hil: unicorn cores and an own AVR core, behind one Core interface and
+one registry (``open_core(backend, chip)``).
 
 This package never imports ``hasaki_hil``; the dependency runs one way.
 """
@@ -16,6 +17,7 @@ from .errors import (
     SymbolNotFound,
     UnsupportedPeripheral,
 )
+from .registry import Backend, open_core, register
 
 __all__ = [
     "AvrCore",
@@ -34,12 +36,25 @@ __all__ = [
     "Symbol",
     "SymbolNotFound",
     "UnsupportedPeripheral",
-    "create_core",
+    "open_core",
 ]
 
 
-def create_core(name: str) -> Core:
-    """A fresh core for an emulator name from a board's data, e.g. "attiny85"."""
-    if name in MCUS:
-        return AvrCore(name)
-    raise EmulatorError(f"no emulator core named {name!r}; available: {', '.join(MCUS)}")
+def _avr(chip: str, **options) -> Core:
+    return AvrCore(chip, **options)
+
+
+def _unicorn_chips():
+    from .unicorn.chips import CHIPS
+
+    return CHIPS
+
+
+def _unicorn(chip: str, **options) -> Core:
+    from .unicorn.core import UnicornCore  # unicorn loads only when one of its cores is asked for
+
+    return UnicornCore(chip, **options)
+
+
+register(Backend("avr", lambda: MCUS, _avr, "own AVR core, cycle-exact"))
+register(Backend("unicorn", _unicorn_chips, _unicorn, "unicorn (QEMU) with a per-core cost table, estimated cycles"))

@@ -89,3 +89,15 @@ class Core(Protocol):
 
     @property
     def markers(self) -> list[Marker]: ...
+
+    @property
+    def stack_low_water(self) -> int | None:
+        """The lowest stack pointer since reset, where the core tracks it (else None)."""
+
+    @property
+    def stack_top(self) -> int | None:
+        """Where the stack starts, so ``stack_top - stack_low_water`` is the measured depth."""
+
+    def serial_link(self, **options):
+        """The firmware's serial port as byte queues: ``feed(bytes)``, ``take() -> bytes``,
+        ``pending_rx``. ``options`` describe a bit-banged link where the chip has no UART."""

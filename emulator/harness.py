@@ -53,5 +53,5 @@ def run_vector(core: Core, data: bytes, *, max_cycles: int) -> VectorRun:
         output=core.read_symbol(OUTPUT_SYMBOL),
         cycles=inference_cycles(core.markers),
         total_cycles=core.cycles,
-        stack_low_water=getattr(core, "stack_low_water", None),
+        stack_low_water=core.stack_low_water,
     )

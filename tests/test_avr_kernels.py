@@ -72,7 +72,7 @@ def programs(tmp_path_factory):
     src.write_text(PROGRAM % {"weights": ", ".join(map(str, WEIGHTS)), "n_max": N_MAX})
     elfs = {}
     for mcu in MCUS:
-        target = toolchain.TARGETS[mcu]
+        target = toolchain.TARGETS[f"avr-{mcu}"]
         elfs[mcu] = tmp / f"kernels-{mcu}.elf"
         cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, "-I", str(RUNTIME_DIR)]
         result = subprocess.run([*cmd, str(src), "-o", str(elfs[mcu])], capture_output=True, text=True)

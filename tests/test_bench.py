@@ -16,7 +16,7 @@ def test_bench_on_the_emulated_uno_matches_the_emulator(tmp_path, cli):
     path = tmp_path / "int8.variant"
     variant_mod.save(quantize.build(pathology_model(), ["int8", "int8"], X, "int8"), path)
     fw = build.build(path, "uno", harness="serial", out_dir=tmp_path / "fw")["firmware"]
-    with EmulatedSerialBoard(fw["elf"]) as port:
+    with EmulatedSerialBoard(fw["elf"], "uno") as port:
         code, out, err = cli(
             "bench", path, "--board", "uno", "--port", port, "--vectors", data, "--rows", "5", "--repeat", "4", "--json"
         )

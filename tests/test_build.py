@@ -109,7 +109,7 @@ def test_platformio_ini_parses_and_matches_the_system_flags():
 
     for board in BOARDS:
         env = config[f"env:{board.pio_env}"]
-        assert env["platform"].split("@")[0].strip() == board.pio_platform and env["board"] == board.pio_board
+        assert env["platform"].split("@")[0].strip() == board.pio.platform and env["board"] == board.pio.board
         assert "arduino" not in env.get("framework", []), "an Arduino core owns main(): our harnesses cannot build"
         if board.arch == "avr":  # the platform defines F_CPU from this; the harness times the UART with it
             assert int(env["board_build.f_cpu"].rstrip("L")) == board.clock_hz

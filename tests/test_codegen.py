@@ -130,7 +130,7 @@ def test_golden_file():
     assert GOLDEN.read_text() == text, "generated C changed; review it and update the golden file"
 
 
-@pytest.mark.parametrize("target", ["attiny85", "atmega328p", "rv32imc", "cortex-m0plus", "cortex-m4f"])
+@pytest.mark.parametrize("target", ["avr-attiny85", "avr-atmega328p", "rv32imc", "cortex-m0plus", "cortex-m4f"])
 def test_generated_c_compiles_warning_free_on_the_cross_compilers(tmp_path, target):
     rng = np.random.default_rng(5)
     model = random_model(rng, (12, 8, 4, 1), ("relu", "relu", "sigmoid"))
@@ -139,7 +139,7 @@ def test_generated_c_compiles_warning_free_on_the_cross_compilers(tmp_path, targ
         d = tmp_path / scheme
         d.mkdir()
         (d / "hsk_model.h").write_text(codegen.generate(quantize.build(model, [scheme] * 3, X, scheme)))
-        link = target.startswith("at")  # the AVR harness links bare; the others are checked with -c here
+        link = target.startswith("avr")  # the AVR harness links bare; the others are checked with -c here
         toolchain.compile_harness(target, d, d / ("model.elf" if link else "model.o"), link=link)
 
 
@@ -157,7 +157,7 @@ def test_attiny85_builds_keep_weights_in_flash(tmp_path):
         d.mkdir()
         v = quantize.build(model, [scheme] * 3, X, scheme)
         (d / "hsk_model.h").write_text(codegen.generate(v))
-        sizes = _avr_sizes(toolchain.compile_harness("attiny85", d, d / "model.elf"))
+        sizes = _avr_sizes(toolchain.compile_harness("avr-attiny85", d, d / "model.elf"))
         # nothing initialised in SRAM: the weights stay in flash
         assert sizes.get(".data", 0) == 0
         # SRAM holds only the work buffer, the I/O buffers and the status byte

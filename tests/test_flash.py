@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.build import firmware
 from hasaki_hil.commands import flash as flash_cmd
 from hasaki_hil.errors import UserError

@@ -31,7 +31,7 @@ def test_serial_firmware_over_a_pty_matches_the_emulated_run(setup, cli):
         "test", path, "--board", "uno", "--emulate", "--vectors", data, "--json", "--record", d / "emu.json"
     )
     emulated = json.loads(out)
-    board = EmulatedSerialBoard(fw["elf"])
+    board = EmulatedSerialBoard(fw["elf"], "uno")
     with board as port:
         code, out, err = cli(
             "test", path, "--board", "uno", "--port", port, "--vectors", data, "--json", "--record", d / "serial.json"
@@ -51,19 +51,25 @@ def test_serial_firmware_over_a_pty_matches_the_emulated_run(setup, cli):
 def test_the_boards_timer_count_equals_the_emulators_exact_count_on_every_vector(setup):
     """The serial firmware times hsk_predict with Timer1; the emulator counts the same window
     exactly (GPIOR0 markers). Same firmware model, per vector: identical outputs and cycles."""
-    from hasaki_hil.boards import registry as boards
+    from hasaki_hil import boards
     from hasaki_hil.data import csvfile as data
+    from hasaki_hil.errors import UserError
     from hasaki_hil.quant import reference
     from hasaki_hil.targets import serial as targets
+    from hasaki_hil.targets.base import FirmwareRef, Target, Vectors
     from hasaki_hil.targets.emulated import EmulatorTarget
 
     d, csv, path, fw = setup
     v = variant_mod.load(path)
-    vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 4, 1, "sigmoid").X)]
+    vectors = Vectors.for_variant(v, reference.native_inputs(v, data.load_csv(csv, 4, 1, "sigmoid").X))
     emu_fw = build.build(path, "uno", toolchain_choice="system", out_dir=d / "emu")["firmware"]
-    emulated = EmulatorTarget(boards.get("uno")).run(emu_fw["elf"], vectors, np.int8, 1)
-    with EmulatedSerialBoard(fw["elf"]) as port:
-        measured = targets.SerialTarget(port, 115200).run(vectors, v.sha256, np.int8, 1)
+    target = EmulatorTarget(boards.get("uno"))
+    assert isinstance(target, Target) and target.kind == "emulator:avr:atmega328p"
+    emulated = target.run(FirmwareRef(emu_fw["elf"], emu_fw["variant_sha256"]), vectors)
+    with pytest.raises(UserError, match="not the variant under test"):
+        target.run(FirmwareRef(emu_fw["elf"], "ab" * 32), vectors)
+    with EmulatedSerialBoard(fw["elf"], "uno") as port:
+        measured = targets.SerialTarget(port, 115200).run(None, vectors)
     assert np.array_equal(measured.outputs, emulated.outputs)
     assert np.array_equal(measured.cycles, emulated.cycles)
     assert measured.cycles.min() > 0
@@ -73,7 +79,7 @@ def test_a_firmware_for_another_variant_is_refused(setup, cli, tmp_path):
     d, data, path, fw = setup
     other = tmp_path / "other.variant"
     variant_mod.save(quantize.build(pathology_model(), ["f32", "f32"], None, "f32"), other)
-    with EmulatedSerialBoard(fw["elf"]) as port:
+    with EmulatedSerialBoard(fw["elf"], "uno") as port:
         code, _, err = cli("test", other, "--board", "uno", "--port", port, "--vectors", data)
     assert code == 2 and "refusing its results" in err
 
@@ -85,7 +91,7 @@ def test_a_board_whose_firmware_cannot_be_built_here_is_refused(setup, cli):
 
 
 def _serial_run(fw, data, path, cli, d, **board_kw):
-    board = EmulatedSerialBoard(fw["elf"], **board_kw)
+    board = EmulatedSerialBoard(fw["elf"], "uno", **board_kw)
     with board as port:
         code, out, err = cli(
             "test",

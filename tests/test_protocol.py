@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hasaki_hil.quant import quantize, reference
 from hasaki_hil.targets import protocol
 from hasaki_hil.targets import serial as targets
+from hasaki_hil.targets.base import Target, Vectors
 from hasaki_hil.targets.fakeboard import FakeBoard
 from hasaki_hil.targets.protocol import FrameError, Message
 
@@ -74,14 +75,12 @@ def case():
     m = pathology_model()
     X = np.random.default_rng(0).random((120, 4)) * [1, 1e-3, 1e-3, 1]
     v = quantize.build(m, ["int8", "int8"], X, "int8")
-    vectors = [r.tobytes() for r in reference.native_inputs(v, X)]
+    vectors = Vectors.for_variant(v, reference.native_inputs(v, X))
     return v, vectors, reference.run(v, X).q_outputs
 
 
 def _run(v, vectors, port, **kw):
-    return targets.SerialTarget(port, 115200, timeout=0.3, handshake_timeout=1.0, **kw).run(
-        vectors, v.sha256, np.int8, 1
-    )
+    return targets.SerialTarget(port, 115200, timeout=0.3, handshake_timeout=1.0, **kw).run(None, vectors)
 
 
 def test_fake_board_over_a_pty(case):
@@ -89,6 +88,10 @@ def test_fake_board_over_a_pty(case):
     with FakeBoard(v) as port:
         r = _run(v, vectors, port)
     assert np.array_equal(r.outputs, expected)
+    # the fake board is a Target too: the same call as on an emulated core or a real board
+    fake = FakeBoard(v)
+    assert isinstance(fake, Target) and fake.kind == "fake:fake"
+    assert np.array_equal(fake.run(None, vectors).outputs, expected)
     # the boot banner may arrive glued to the first reply and cost one immediate resend
     assert len(r.retries) <= 1 and all("damaged" in x["cause"] for x in r.retries)
 
@@ -126,11 +129,11 @@ def test_a_firmware_with_another_model_is_refused(case):
     other = quantize.build(pathology_model(), ["int8-wo", "int8-wo"], None, "int8-wo")
     with FakeBoard(other) as port:
         with pytest.raises(targets.DeviceError, match="refusing its results"):
-            targets.SerialTarget(port, 115200, timeout=0.3).run(vectors, v.sha256, np.int8, 1)
+            targets.SerialTarget(port, 115200, timeout=0.3).run(None, vectors)
 
 
 def test_a_missing_port_is_a_user_error():
     from hasaki_hil.errors import UserError
 
     with pytest.raises(UserError, match="cannot open serial port"):
-        targets.SerialTarget("/dev/nonexistent-tty", 9600).run([b"\x00"], "00" * 32, np.int8, 1)
+        targets.SerialTarget("/dev/nonexistent-tty", 9600).run(None, Vectors((b"\x00",), np.int8, 1, "00" * 32))

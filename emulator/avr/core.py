@@ -28,6 +28,7 @@ from ..errors import (
     UnsupportedPeripheral,
 )
 from . import _avrcore
+from .bus import ReadHook, WriteHook
 from .cycles import Cost, expand
 from .isa import BY_NAME, OP_ID, decode, decode_table
 from .mcu import MCUS, Mcu
@@ -45,9 +46,6 @@ _STOPS = {
     _avrcore.STOP_PERIPHERAL: StopReason.PERIPHERAL,
 }
 _REGISTER_PAIRS = {"x": 26, "y": 28, "z": 30}
-
-ReadHook = Callable[[int], int]  # (cycle) -> value
-WriteHook = Callable[[int, int], None]  # (value, cycle)
 
 
 @cache
@@ -235,6 +233,26 @@ class AvrCore:
     def stack_low_water(self) -> int:
         """The lowest stack pointer seen since reset (after pushes, calls and SPL writes)."""
         return self._cpu.sp_min if self._cpu else self.mcu.ramend
+
+    @property
+    def stack_top(self) -> int:
+        """Where the stack starts (RAMEND; it grows down), so the measured depth is top - low water."""
+        return self.mcu.ramend
+
+    def serial_link(self, *, clock_hz: int | None = None, baud: int | None = None, soft_uart_pins=None):
+        """The firmware's serial link (``feed``/``take``/``pending_rx``): the USART where the MCU has
+        one, else a UART bit-banged on the PORTB pins ``soft_uart_pins`` = (TX bit, RX bit) at
+        ``baud`` on a ``clock_hz`` clock. Call before ``load``: the soft UART hooks the port."""
+        if self.usart is not None:
+            return self.usart
+        if soft_uart_pins is None or clock_hz is None or baud is None:
+            raise EmulatorError(
+                f"{self.mcu.name} has no USART: a software UART needs its pins, the clock and the baud rate"
+            )
+        from .softuart import SoftUart
+
+        tx, rx = soft_uart_pins
+        return SoftUart(self, tx_bit=tx, rx_bit=rx, clock_hz=clock_hz, baud=baud)
 
     @property
     def stack_limit(self) -> int:

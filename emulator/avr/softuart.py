@@ -18,18 +18,14 @@ neither PORT nor DDR in between, it is waiting for the host: the run stops with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import EmulatorError
-
-if TYPE_CHECKING:
-    from .core import AvrCore
+from .bus import IoBus
 
 FRAME_BITS = 10  # start, 8 data, stop
 
 
 class SoftUart:
-    def __init__(self, core: AvrCore, *, tx_bit: int, rx_bit: int, clock_hz: int, baud: int):
+    def __init__(self, core: IoBus, *, tx_bit: int, rx_bit: int, clock_hz: int, baud: int):
         """On PORTB of the core's MCU (``Mcu.portb``); attach before ``core.load``."""
         port = core.mcu.portb
         if port is None:

@@ -12,12 +12,8 @@ receive, and touches UDR0 in neither, it is waiting for the host: the run stops 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .bus import IoBus
 from .mcu import UsartMap
-
-if TYPE_CHECKING:
-    from .core import AvrCore
 
 RXC, TXC, UDRE = 0x80, 0x40, 0x20  # UCSR0A
 U2X, MPCM = 0x02, 0x01  # UCSR0A bits the firmware may set
@@ -26,7 +22,7 @@ UCSRA_RESET, UCSRC_RESET = UDRE, 0x06  # datasheet reset values (UCSR0A reads ar
 
 
 class Usart:
-    def __init__(self, core: AvrCore, regs: UsartMap, data: bytearray):
+    def __init__(self, core: IoBus, regs: UsartMap, data: bytearray):
         self._core = core
         self._regs = regs
         self._data = data  # the core's data space

@@ -4,13 +4,12 @@ Cycles are ``estimate``: instruction classes times a per-core cost table (``cost
 per basic block by a native block hook (``_blockhook.c``).
 """
 
-from .chips import BOARD_CHIPS, CHIPS, Chip, Region
+from .chips import CHIPS, Chip, Region
 from .core import UnicornCore
 from .costs import TABLES, CostTable
 from .faults import CpuException, InstructionLimitExceeded, OutsideCode, ProtectionFault, RunTimeout
 
 __all__ = [
-    "BOARD_CHIPS",
     "CHIPS",
     "TABLES",
     "Chip",
@@ -22,10 +21,4 @@ __all__ = [
     "Region",
     "RunTimeout",
     "UnicornCore",
-    "core_for_board",
 ]
-
-
-def core_for_board(name: str, **options) -> UnicornCore:
-    """A core for a board name (``pico``) or a chip name (``rp2040``); ``options`` as for UnicornCore."""
-    return UnicornCore(BOARD_CHIPS.get(name, name), **options)

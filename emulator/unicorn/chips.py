@@ -8,7 +8,7 @@ the startup code also writes to grant the FPU access) are modelled in peripheral
 Everything else is unmapped, so a stray access faults instead of reading zeros. Whole SoCs
 (caches, ROM, the other peripherals) are out of scope.
 
-The firmware's linker flags (hasaki_hil/toolchain.py) place the image in the same regions; the
+The firmware's linker flags (the board registry's memory map in hasaki_hil/boards) place the image in the same regions; the
 loader refuses an ELF with a segment outside them.
 """
 
@@ -74,6 +74,3 @@ CHIPS = {
         ),
     )
 }
-
-# Board names of hasaki_hil/boards.py to the chips on them, for callers that name a board.
-BOARD_CHIPS = {"esp32c3": "esp32c3", "pico": "rp2040", "nucleo_f446re": "stm32f446re"}

@@ -61,6 +61,17 @@ class UnicornCore:
         self.io: ChipIO | None = None  # the chip's UART and cycle counter, where modelled
         self._io_pc = 0
 
+    # What callers of every core may ask (emulator.core.Core): unicorn tracks no stack pointer.
+    stack_low_water = None
+    stack_top = None
+
+    def serial_link(self, **_link_options) -> _SerialLink:
+        """The firmware's UART (``feed``/``take``/``pending_rx``), valid across loads: the chip's
+        peripherals are created when a firmware is loaded. Options for soft UARTs do not apply."""
+        if self.chip.name not in IO_MODELS:
+            raise EmulatorError(f"no UART is modelled for {self.chip.name}")
+        return _SerialLink(self)
+
     # -- loading -------------------------------------------------------------------
 
     def load(self, elf: str | Path) -> None:
@@ -352,3 +363,25 @@ class UnicornCore:
     def _on_invalid(self, uc: Uc, kind: int, address: int, _size, _value, _user) -> bool:
         self._access = faults.Access(kind, address)
         return False  # not handled: unicorn stops with the error
+
+
+class _SerialLink:
+    """The UART of whatever firmware the core has loaded (see ``UnicornCore.serial_link``)."""
+
+    def __init__(self, core: UnicornCore):
+        self._core = core
+
+    def _uart(self):
+        if self._core.io is None:
+            raise EmulatorError("load a firmware before using the serial link")
+        return self._core.io.uart
+
+    def feed(self, data: bytes) -> None:
+        self._uart().feed(data)
+
+    def take(self) -> bytes:
+        return self._uart().take()
+
+    @property
+    def pending_rx(self) -> int:
+        return self._uart().pending_rx

@@ -1,16 +1,89 @@
-"""The board registry: boards are data, one frozen record each, never a class hierarchy.
+"""The board registry: every board is one keyword-built, frozen entry of data, never a subclass.
+
+Everything the tool knows about a board lives in its entry: the memory map as the firmware is
+linked and emulated, clock, FPU, cycle counter, the serial firmware and its link, the uploader
+with its arguments, the emulator (backend and chip), the system cross-compiler target and the
+PlatformIO env. No other module keys on a board's name: adding a board is adding an entry here
+(or to a private ``Registry`` passed where a board is looked up).
 
 Sources: Microchip ATtiny25/45/85 and ATmega328P datasheets; Espressif ESP32 and ESP32-C3
-datasheets; Raspberry Pi RP2040 datasheet; ST STM32F446RE datasheet; PlatformIO's board
-pages for the ids, platforms and upload protocols.
+technical reference manuals; Raspberry Pi RP2040 datasheet; ST STM32F446RE datasheet;
+PlatformIO's board pages for the ids, platforms and upload protocols, and its platforms'
+builder scripts for the uploaders' arguments.
 """
 
-from dataclasses import asdict, dataclass
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
 
 from hasaki_hil.errors import UserError
 
 
 @dataclass(frozen=True)
+class Region:
+    name: str  # "flash" (code and constants) or "ram" (data, bss, stack)
+    base: int
+    size: int
+
+
+@dataclass(frozen=True)
+class MemoryMap:
+    """The regions the firmware is linked into and the emulator maps; the fit check's limits."""
+
+    regions: tuple[Region, ...]
+
+    def region(self, name: str) -> Region:
+        return next(r for r in self.regions if r.name == name)
+
+    @property
+    def flash_bytes(self) -> int:
+        return self.region("flash").size
+
+    @property
+    def ram_bytes(self) -> int:
+        return self.region("ram").size
+
+
+@dataclass(frozen=True)
+class SerialLink:
+    """How the serial firmware talks and times (docs/protocol.md)."""
+
+    link: str  # the physical link, for people
+    baud: int
+    counter: str  # what the firmware reads around the inference
+    harness: str | None = None  # the bare-metal serial firmware the system driver builds (harness/)
+    pio_harness: str | None = None  # the one PlatformIO builds, where it differs (ESP-IDF)
+    soft_uart_pins: tuple[int, int] | None = None  # (TX, RX) bits of PORTB for a bit-banged UART
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """What PlatformIO runs to upload: the tool and its arguments. ``{port}`` stands for the
+    serial port and ``{image}`` for the uploaded file; ``settings`` are the tool's own values."""
+
+    tool: str  # avrdude, esptool, openocd or picotool
+    args: tuple[str, ...] = ()
+    needs_port: bool = False
+    settings: tuple[tuple[str, str], ...] = ()
+
+    def setting(self, key: str) -> str:
+        return dict(self.settings)[key]
+
+
+@dataclass(frozen=True)
+class Emulation:
+    backend: str  # a backend of emulator.registry: "avr", "unicorn"
+    chip: str  # a chip of that backend
+
+
+@dataclass(frozen=True)
+class PlatformIO:
+    env: str  # the env in platformio-envs.ini
+    board: str
+    platform: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Board:
     name: str
     description: str
@@ -18,155 +91,235 @@ class Board:
     core: str
     mcu: str
     clock_hz: int
-    flash_bytes: int
-    ram_bytes: int
-    fpu: bool
-    hardware_multiplier: bool
-    uart: str  # how the serial harness talks
-    baud: int  # serial default
-    cycle_counter: str  # what the serial firmware reads around hsk_predict
-    pio_env: str  # the env in platformio.ini
-    pio_board: str
-    pio_platform: str
-    emulator: str | None  # "avr", "unicorn-riscv32", "unicorn-arm" or None
-    toolchain_target: str | None  # key of toolchain.TARGETS for the system driver, None if Debian has none
+    memory: MemoryMap
+    serial: SerialLink
+    pio: PlatformIO
+    fpu: bool = False
+    hardware_multiplier: bool = False
+    uploader: Uploader | None = None
+    emulator: Emulation | None = None
+    toolchain_target: str | None = None  # build.toolchain.TARGETS key; None: no system cross-compiler here
     uf2_family: int | None = None  # UF2 family id where the board boots from a UF2 drive (RP2040 datasheet 2.8.4.2)
 
+    # Shorthands for the figures most callers want.
+    @property
+    def flash_bytes(self) -> int:
+        return self.memory.flash_bytes
+
+    @property
+    def ram_bytes(self) -> int:
+        return self.memory.ram_bytes
+
+    @property
+    def baud(self) -> int:
+        return self.serial.baud
+
+    @property
+    def pio_env(self) -> str:
+        return self.pio.env
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["flash_bytes"], d["ram_bytes"] = self.flash_bytes, self.ram_bytes
+        return d
 
 
-BOARDS = (
-    Board(
-        "attiny85",
-        "ATtiny85 (Digispark-class), 8 MHz internal RC",
-        "avr",
-        "AVR avr25 (no MUL)",
-        "attiny85",
-        8_000_000,
-        8 * 1024,
-        512,
-        False,
-        False,
-        "software UART (TX PB1, RX PB2)",
-        9600,
-        "none (the software-UART firmware reports no cycles; --emulate counts them exactly)",
-        "attiny85",
-        "attiny85",
-        "atmelavr",
-        "avr",
-        "attiny85",
+ATTINY85 = Board(
+    name="attiny85",
+    description="ATtiny85 (Digispark-class), 8 MHz internal RC",
+    arch="avr",
+    core="AVR avr25 (no MUL)",
+    mcu="attiny85",
+    clock_hz=8_000_000,
+    memory=MemoryMap((Region("flash", 0x0000, 8 * 1024), Region("ram", 0x0060, 512))),
+    serial=SerialLink(
+        link="software UART (TX PB1, RX PB2)",
+        baud=9600,
+        counter="none (the software-UART firmware reports no cycles; --emulate counts them exactly)",
+        harness="serial_soft_avr.c",
+        soft_uart_pins=(1, 2),
     ),
-    Board(
-        "uno",
-        "Arduino Uno (ATmega328P), 16 MHz",
-        "avr",
-        "AVR avr5 (MUL)",
-        "atmega328p",
-        16_000_000,
-        32 * 1024,
-        2 * 1024,
-        False,
-        True,
-        "USART0 over the board's USB bridge",
-        115200,
-        "Timer1 with overflow count",
-        "uno",
-        "uno",
-        "atmelavr",
-        "avr",
-        "atmega328p",
+    pio=PlatformIO("attiny85", "attiny85", "atmelavr"),
+    uploader=Uploader("avrdude", ("-p", "attiny85", "-c", "usbasp", "-e")),  # ISP programmer: no port
+    emulator=Emulation("avr", "attiny85"),
+    toolchain_target="avr-attiny85",
+)
+
+UNO = Board(
+    name="uno",
+    description="Arduino Uno (ATmega328P), 16 MHz",
+    arch="avr",
+    core="AVR avr5 (MUL)",
+    mcu="atmega328p",
+    clock_hz=16_000_000,
+    memory=MemoryMap((Region("flash", 0x0000, 32 * 1024), Region("ram", 0x0100, 2 * 1024))),
+    serial=SerialLink(
+        link="USART0 over the board's USB bridge",
+        baud=115200,
+        counter="Timer1 with overflow count",
+        harness="serial_avr.c",
     ),
-    Board(
-        "esp32",
-        "ESP32 DevKit (esp32dev), Xtensa LX6",
-        "xtensa",
-        "Xtensa LX6",
-        "esp32",
-        240_000_000,
-        4 * 1024 * 1024,
-        520 * 1024,
-        True,
-        True,
-        "UART0 over USB-serial",
-        115200,
-        "Xtensa CCOUNT",
-        "esp32dev",
-        "esp32dev",
-        "espressif32",
-        None,
-        None,
+    pio=PlatformIO("uno", "uno", "atmelavr"),
+    hardware_multiplier=True,
+    # the serial bootloader (optiboot) at 115200 baud, as PlatformIO's "arduino" protocol
+    uploader=Uploader(
+        "avrdude", ("-p", "atmega328p", "-c", "arduino", "-P", "{port}", "-b", "115200", "-D"), needs_port=True
     ),
-    Board(
-        "esp32c3",
-        "ESP32-C3-DevKitM-1, RISC-V rv32imc",
-        "riscv",
-        "RISC-V rv32imc",
-        "esp32c3",
-        160_000_000,
-        4 * 1024 * 1024,
-        400 * 1024,
-        False,
-        True,
-        "UART0 over USB-serial",
-        115200,
-        "RISC-V cycle counter (esp_cpu_get_cycle_count)",
-        "esp32-c3",
-        "esp32-c3-devkitm-1",
-        "espressif32",
-        "unicorn-riscv32",
-        "rv32imc",
+    emulator=Emulation("avr", "atmega328p"),
+    toolchain_target="avr-atmega328p",
+)
+
+# esptool write_flash as PlatformIO's espressif32 platform runs it for an ESP-IDF build; the
+# second-stage bootloader's offset differs per chip.
+ESP32 = Board(
+    name="esp32",
+    description="ESP32 DevKit (esp32dev), Xtensa LX6",
+    arch="xtensa",
+    core="Xtensa LX6",
+    mcu="esp32",
+    clock_hz=240_000_000,
+    # ESP32 TRM 1.3: flash mapped for instructions at 0x400D0000 (4 MB module); the data RAM
+    # 0x3FFB0000-0x3FFFFFFF (320 KB of the 520 KB SRAM; the rest is instruction RAM and ROM data)
+    memory=MemoryMap((Region("flash", 0x400D0000, 4 * 1024 * 1024), Region("ram", 0x3FFB0000, 320 * 1024))),
+    serial=SerialLink(
+        link="UART0 over USB-serial",
+        baud=115200,
+        counter="Xtensa CCOUNT",
+        pio_harness="serial_esp_idf.c",
     ),
-    Board(
-        "pico",
-        "Raspberry Pi Pico (RP2040), Cortex-M0+",
-        "arm",
-        "Cortex-M0+",
-        "rp2040",
-        125_000_000,
-        2 * 1024 * 1024,
-        264 * 1024,
-        False,
-        True,
-        "UART0 (GP0 TX, GP1 RX) through a 3.3 V USB-serial adapter or the Debug Probe",
-        115200,
-        "SysTick (24-bit, reloaded)",
-        "pico",
-        "pico",
-        "raspberrypi",
-        "unicorn-arm",
-        "cortex-m0plus",
-        0xE48BFF56,
-    ),
-    Board(
-        "nucleo_f446re",
-        "ST Nucleo-F446RE, Cortex-M4F",
-        "arm",
-        "Cortex-M4F",
-        "stm32f446re",
-        180_000_000,
-        512 * 1024,
-        128 * 1024,
-        True,
-        True,
-        "USART2 over the ST-LINK virtual COM port",
-        115200,
-        "DWT CYCCNT",
-        "nucleo_f446re",
-        "nucleo_f446re",
-        "ststm32",
-        "unicorn-arm",
-        "cortex-m4f",
+    pio=PlatformIO("esp32dev", "esp32dev", "espressif32"),
+    fpu=True,
+    hardware_multiplier=True,
+    uploader=Uploader(
+        "esptool",
+        needs_port=True,
+        settings=(("chip", "esp32"), ("baud", "921600"), ("flash_freq", "40m"), ("bootloader", "0x1000")),
     ),
 )
 
+ESP32C3 = Board(
+    name="esp32c3",
+    description="ESP32-C3-DevKitM-1, RISC-V rv32imc",
+    arch="riscv",
+    core="RISC-V rv32imc",
+    mcu="esp32c3",
+    clock_hz=160_000_000,
+    # ESP32-C3 TRM 3.3: flash mapped for instructions at 0x42000000 (4 MB on the DevKitM-1);
+    # SRAM1 as data RAM at 0x3FC80000 (384 KB: the other 16 KB of the 400 KB serve the cache)
+    memory=MemoryMap((Region("flash", 0x42000000, 4 * 1024 * 1024), Region("ram", 0x3FC80000, 384 * 1024))),
+    serial=SerialLink(
+        link="UART0 over USB-serial",
+        baud=115200,
+        counter="RISC-V cycle counter (esp_cpu_get_cycle_count)",
+        harness="serial_esp32c3.c",
+        pio_harness="serial_esp_idf.c",
+    ),
+    pio=PlatformIO("esp32-c3", "esp32-c3-devkitm-1", "espressif32"),
+    hardware_multiplier=True,
+    uploader=Uploader(
+        "esptool",
+        needs_port=True,
+        settings=(("chip", "esp32c3"), ("baud", "460800"), ("flash_freq", "80m"), ("bootloader", "0x0")),
+    ),
+    emulator=Emulation("unicorn", "esp32c3"),
+    toolchain_target="rv32imc",
+)
 
-def get(name: str) -> Board:
-    for board in BOARDS:
-        if board.name == name or board.pio_env == name:
-            return board
-    raise UserError(f"unknown board {name!r}", hint="known boards: " + ", ".join(b.name for b in BOARDS))
+PICO = Board(
+    name="pico",
+    description="Raspberry Pi Pico (RP2040), Cortex-M0+",
+    arch="arm",
+    core="Cortex-M0+",
+    mcu="rp2040",
+    clock_hz=125_000_000,
+    # RP2040 datasheet 2.2: XIP flash at 0x10000000 (2 MB on the Pico), SRAM at 0x20000000 (264 KB)
+    memory=MemoryMap((Region("flash", 0x10000000, 2 * 1024 * 1024), Region("ram", 0x20000000, 264 * 1024))),
+    serial=SerialLink(
+        link="UART0 (GP0 TX, GP1 RX) through a 3.3 V USB-serial adapter or the Debug Probe",
+        baud=115200,
+        counter="SysTick (24-bit, reloaded)",
+        harness="serial_rp2040.c",
+    ),
+    pio=PlatformIO("pico", "pico", "raspberrypi"),
+    hardware_multiplier=True,
+    # over the boot ROM's USB interface (BOOTSEL): load the ELF, verify it, run it
+    uploader=Uploader("picotool", ("load", "-v", "-x", "{image}")),
+    emulator=Emulation("unicorn", "rp2040"),
+    toolchain_target="cortex-m0plus",
+    uf2_family=0xE48BFF56,
+)
+
+NUCLEO_F446RE = Board(
+    name="nucleo_f446re",
+    description="ST Nucleo-F446RE, Cortex-M4F",
+    arch="arm",
+    core="Cortex-M4F",
+    mcu="stm32f446re",
+    clock_hz=180_000_000,
+    # STM32F446xx datasheet 5: flash at 0x08000000 (512 KB), SRAM1+SRAM2 at 0x20000000 (128 KB)
+    memory=MemoryMap((Region("flash", 0x08000000, 512 * 1024), Region("ram", 0x20000000, 128 * 1024))),
+    serial=SerialLink(
+        link="USART2 over the ST-LINK virtual COM port",
+        baud=115200,
+        counter="DWT CYCCNT",
+        harness="serial_stm32f4.c",
+    ),
+    pio=PlatformIO("nucleo_f446re", "nucleo_f446re", "ststm32"),
+    fpu=True,
+    hardware_multiplier=True,
+    # openocd as PlatformIO's "stlink" protocol runs it (the ELF carries its load addresses)
+    uploader=Uploader(
+        "openocd",
+        (
+            "-f",
+            "interface/stlink.cfg",
+            "-c",
+            "transport select hla_swd",
+            "-f",
+            "target/stm32f4x.cfg",
+            "-c",
+            "program {{{image}}} verify reset; shutdown;",
+        ),
+    ),
+    emulator=Emulation("unicorn", "stm32f446re"),
+    toolchain_target="cortex-m4f",
+)
+
+
+@dataclass
+class Registry:
+    """Boards by name. The tool uses ``DEFAULT``; tests and extensions may build their own."""
+
+    boards: dict[str, Board] = field(default_factory=dict)
+
+    def add(self, board: Board) -> Board:
+        if board.name in self.boards:
+            raise ValueError(f"a board named {board.name!r} is registered already")
+        self.boards[board.name] = board
+        return board
+
+    def get(self, name: str | Board) -> Board:
+        """A board by name or PlatformIO env; a Board passes through (callers may hold their own)."""
+        if isinstance(name, Board):
+            return name
+        for board in self.boards.values():
+            if name in (board.name, board.pio.env):
+                return board
+        raise UserError(f"unknown board {name!r}", hint="known boards: " + ", ".join(self.boards))
+
+    def __iter__(self):
+        return iter(self.boards.values())
+
+
+DEFAULT = Registry()
+for _board in (ATTINY85, UNO, ESP32, ESP32C3, PICO, NUCLEO_F446RE):
+    DEFAULT.add(_board)
+BOARDS = tuple(DEFAULT)
+
+
+def get(name: str | Board) -> Board:
+    return DEFAULT.get(name)
 
 
 def listing() -> dict:
-    return {"boards": [b.as_dict() for b in BOARDS]}
+    return {"boards": [b.as_dict() for b in DEFAULT]}

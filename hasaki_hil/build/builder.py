@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.build import firmware, toolchain, uf2
 from hasaki_hil.build import memory_fit as fit
 from hasaki_hil.build import stack_depth as stack
@@ -23,29 +23,22 @@ from hasaki_hil.resources import FIRMWARE
 
 BUILD_ROOT = Path("build")  # relative: under the folder the command runs in, never inside the package
 HARNESSES = {"emu": "emu_main.c", "serial": None}  # serial: per board, see serial_harness()
-# The serial firmware per board and driver. The system builds are bare metal and run on the
-# emulated cores too; PlatformIO builds the ESP boards' firmware on ESP-IDF instead (a real
-# ESP32 boots only an ESP-IDF image; Debian has no Xtensa compiler).
-SERIAL_HARNESS = {
-    "uno": "serial_avr.c",
-    "attiny85": "serial_soft_avr.c",
-    "esp32c3": "serial_esp32c3.c",
-    "pico": "serial_rp2040.c",
-    "nucleo_f446re": "serial_stm32f4.c",
-}
-PIO_SERIAL_HARNESS = {**SERIAL_HARNESS, "esp32": "serial_esp_idf.c", "esp32c3": "serial_esp_idf.c"}
 
 
 def serial_harness(board: boards.Board, driver: str = "system") -> tuple[str, tuple[str, ...]]:
-    """The serial firmware's source for a board and driver, and its defines (clock, baud, name)."""
-    table = PIO_SERIAL_HARNESS if driver == "pio" else SERIAL_HARNESS
-    if board.name not in table:
+    """The serial firmware's source for a board and driver (the board's entry names it: the
+    system builds are bare metal and run on the emulated cores too; PlatformIO may build another,
+    such as the ESP boards' ESP-IDF firmware), and its defines (clock, baud, name)."""
+    source = board.serial.harness
+    if driver == "pio" and board.serial.pio_harness:
+        source = board.serial.pio_harness
+    if source is None:
         raise UserError(
-            f"there is no serial firmware for {board.name} yet (boards with one: {', '.join(table)})",
+            f"there is no serial firmware for {board.name} built by {driver} yet",
             hint=f"prove it on the emulated core instead: hasaki-hil test VARIANT --board {board.name} --emulate",
         )
     clock = (f"-DF_CPU={board.clock_hz}UL",) if board.arch == "avr" else ()  # the others set up their own clock
-    return table[board.name], (*clock, f"-DHSK_BAUD={board.baud}UL", f'-DHSK_BOARD_NAME="{board.name}"')
+    return source, (*clock, f"-DHSK_BAUD={board.baud}UL", f'-DHSK_BOARD_NAME="{board.name}"')
 
 
 # The AVR linker scripts take their region sizes from these symbols. Linking with roomy
@@ -68,20 +61,20 @@ def pio_platform_installed(platform: str) -> bool:
 def choose_driver(board: boards.Board, requested: str) -> str:
     if requested not in ("auto", "pio", "system"):
         raise UserError(f"--toolchain {requested!r}: choose auto, pio or system")
-    has_pio = pio_platform_installed(board.pio_platform)
+    has_pio = pio_platform_installed(board.pio.platform)
     if requested == "pio" or (requested == "auto" and has_pio):
         if not has_pio:
             raise UserError(
-                f"PlatformIO's {board.pio_platform} platform is not installed",
-                hint=f"pip install platformio && pio pkg install -g -p {board.pio_platform} "
+                f"PlatformIO's {board.pio.platform} platform is not installed",
+                hint=f"pip install platformio && pio pkg install -g -p {board.pio.platform} "
                 f"(needs internet), or --toolchain system",
             )
         return "pio"
     if board.toolchain_target is None:
         raise UserError(
             f"{board.name} ({board.core}) has no system cross-compiler here and PlatformIO's "
-            f"{board.pio_platform} platform is not installed",
-            hint=f"on a machine with internet: pip install platformio && pio pkg install -g -p {board.pio_platform}; "
+            f"{board.pio.platform} platform is not installed",
+            hint=f"on a machine with internet: pip install platformio && pio pkg install -g -p {board.pio.platform}; "
             f"then hasaki-hil build ... --board {board.name} --toolchain pio",
         )
     return "system"
@@ -104,7 +97,9 @@ def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
 def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) -> tuple[Path, list]:
     elf = out_dir / "firmware.elf"
     extra = ("-fstack-usage", *defines, *ANALYSIS_LINK.get(board.arch, ()))
-    cmd = toolchain.harness_command(board.toolchain_target, model_dir, elf, harness=harness, extra=extra)
+    cmd = toolchain.harness_command(
+        board.toolchain_target, model_dir, elf, harness=harness, extra=extra, memory=board.memory
+    )
     toolchain.run(cmd, f"building for {board.name}", cwd=out_dir)
     return toolchain.finish(elf), cmd
 
@@ -180,7 +175,7 @@ def build(
     # image (segments, checksum), which PlatformIO makes and a plain objcopy does not
     tool, fmt, ext = OBJCOPY.get(board.arch, (None, None, ".bin"))
     image = out_dir / f"firmware{ext}"
-    if tool and shutil.which(tool) and not (driver == "pio" and board.pio_platform == "espressif32"):
+    if tool and shutil.which(tool) and not (driver == "pio" and board.pio.platform == "espressif32"):
         toolchain.run(
             [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
         )

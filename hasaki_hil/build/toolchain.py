@@ -22,57 +22,53 @@ class Target:
     flags: tuple[str, ...]
     debian_packages: str
     link_flags: tuple[str, ...] = ()
+    regions: bool = False  # the linker script reads __flash/__ram and their sizes from the board's memory map
 
 
 TARGETS = {
-    "attiny85": Target("attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
-    "atmega328p": Target("atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
+    # named by architecture and -mmcu, as a board's entry names its target
+    "avr-attiny85": Target("avr-attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
+    "avr-atmega328p": Target("avr-atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
     "rv32imc": Target(
         "rv32imc",
         "riscv64-unknown-elf-gcc",
         ("-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"),
         "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
-        # picolibc's crt0 and picolibc.ld, placed in the ESP32-C3's flash (IROM) and data RAM, the
-        # regions the emulator maps (emulator/unicorn/chips.py)
-        link_flags=(
-            "-Wl,--defsym=__flash=0x42000000,--defsym=__flash_size=0x400000,"
-            "--defsym=__ram=0x3fc80000,--defsym=__ram_size=0x60000",
-        ),
+        # picolibc's crt0 and picolibc.ld, placed in the board's flash and RAM regions
+        regions=True,
     ),
     "cortex-m0plus": Target(
         "cortex-m0plus",
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m0plus", "-mthumb"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
-        # the bare-metal startup and linker script of firmware/system, in the RP2040's flash and SRAM
+        # the bare-metal startup and linker script of firmware/system, in the board's flash and RAM
         link_flags=(
             "-nostartfiles",
             "--specs=nano.specs",
             "--specs=nosys.specs",
             "-T",
             str(FIRMWARE / "system" / "cortex_m.ld"),
-            "-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x200000,"
-            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x42000",
             str(FIRMWARE / "system" / "cortex_m_startup.c"),
             str(FIRMWARE / "system" / "rp2040_boot2.S"),  # the boot ROM's second stage: a bootable image
         ),
+        regions=True,
     ),
     "cortex-m4f": Target(
         "cortex-m4f",
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
-        # the same startup and linker script, in the STM32F446RE's flash and SRAM
+        # the same startup and linker script, in the board's flash and RAM
         link_flags=(
             "-nostartfiles",
             "--specs=nano.specs",
             "--specs=nosys.specs",
             "-T",
             str(FIRMWARE / "system" / "cortex_m.ld"),
-            "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x80000,"
-            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000",
             str(FIRMWARE / "system" / "cortex_m_startup.c"),
         ),
+        regions=True,
     ),
 }
 
@@ -100,6 +96,21 @@ def run(cmd: list[str], what: str, timeout: float = 300, cwd: Path | None = None
     return result
 
 
+def link_flags(target: Target, memory=None) -> list[str]:
+    """The target's link flags, with the board's flash and RAM regions (a boards.MemoryMap) where
+    its linker script reads them: the image lands where the board, and its emulator, has memory."""
+    flags = list(target.link_flags)
+    if target.regions:
+        if memory is None:
+            raise ValueError(f"linking for {target.name} needs the board's memory map")
+        flash, ram = memory.region("flash"), memory.region("ram")
+        flags.append(
+            f"-Wl,--defsym=__flash={flash.base:#x},--defsym=__flash_size={flash.size:#x},"
+            f"--defsym=__ram={ram.base:#x},--defsym=__ram_size={ram.size:#x}"
+        )
+    return flags
+
+
 def harness_command(
     target_name: str,
     model_dir: Path,
@@ -107,12 +118,13 @@ def harness_command(
     harness: str = "emu_main.c",
     extra: tuple[str, ...] = (),
     link: bool = True,
+    memory=None,
 ) -> list[str]:
     """The compiler call for a firmware harness against the model header in ``model_dir``."""
     target = TARGETS[target_name]
     cmd = [compiler(target), *target.flags, *COMMON, "-I", str(model_dir), "-I", str(RUNTIME_DIR), *extra]
     if link:
-        return cmd + [*target.link_flags, str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
+        return cmd + [*link_flags(target, memory), str(FIRMWARE / "harness" / harness), "-o", str(out), "-lm"]
     return cmd + ["-c", str(FIRMWARE / "harness" / harness), "-o", str(out)]
 
 
@@ -132,10 +144,11 @@ def compile_harness(
     extra: tuple[str, ...] = (),
     link: bool = True,
     cwd: Path | None = None,
+    memory=None,
 ) -> Path:
     """Compile (and link) a firmware harness; ``cwd`` is where side outputs (.su files) land."""
     run(
-        harness_command(target_name, model_dir, out, harness, extra, link),
+        harness_command(target_name, model_dir, out, harness, extra, link, memory),
         f"{TARGETS[target_name].cc} for {target_name}",
         cwd=cwd,
     )

@@ -6,13 +6,14 @@ import statistics
 
 import numpy as np
 
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.commands.options import add_json
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.errors import UserError
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import reference
+from hasaki_hil.targets.base import FirmwareRef, Vectors
 
 
 def _summary(cycles: np.ndarray) -> dict:
@@ -39,12 +40,11 @@ def bench(
     v = variant_mod.load(variant_path)
     m = v.parent
     X = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False).X[:rows]
-    native = [r.tobytes() for r in reference.native_inputs(v, X)]
-    last = v.layers[-1]
-    dtype = np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
+    native = Vectors.for_variant(v, reference.native_inputs(v, X))
+    n = len(native)
     # warm-up runs first, then each vector `repeat` times, in one session
-    schedule = native * warmup + [vec for vec in native for _ in range(repeat)]
-    result = SerialTarget(port, baud or board.baud, timeout=timeout).run(schedule, v.sha256, dtype, v.dims[-1])
+    schedule = native.repeated(list(range(n)) * warmup + [i for i in range(n) for _ in range(repeat)])
+    result = SerialTarget(port, baud or board.baud, timeout=timeout).run(None, schedule)
     measured = result.cycles[len(native) * warmup :]
     clock = result.info.get("clock_hz") or board.clock_hz  # what the firmware runs at, as it reports
     out = {
@@ -63,8 +63,8 @@ def bench(
     if board.emulator is not None:
         from hasaki_hil.targets.emulated import EmulatorTarget
 
-        elf = build.build(variant_path, board.name, harness="emu")["firmware"]["elf"]
-        emulated = EmulatorTarget(board).run(elf, native, dtype, v.dims[-1])
+        fw = build.build(variant_path, board, harness="emu")["firmware"]
+        emulated = EmulatorTarget(board).run(FirmwareRef(fw["elf"], fw["variant_sha256"]), native)
         out["emulator"] = {"provenance": emulated.provenance, "cycles": _summary(emulated.cycles)}
         out["ratio_board_to_emulator"] = out["cycles"]["median"] / out["emulator"]["cycles"]["median"]
     return out

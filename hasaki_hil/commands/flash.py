@@ -19,8 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hasaki_hil import __version__
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.build import firmware
 from hasaki_hil.build import rp2040_boot2 as boot2
@@ -32,23 +31,9 @@ from hasaki_hil.model import variant as variant_mod
 FLASH_FORMAT = "hasaki-hil-flash"
 
 
-# What PlatformIO runs to upload, per board (see the module's docstring).
-AVRDUDE = {
-    "uno": ("-p", "atmega328p", "-c", "arduino", "-P", "{port}", "-b", "115200", "-D"),  # serial bootloader
-    "attiny85": ("-p", "attiny85", "-c", "usbasp", "-e"),  # ISP programmer: no port
-}
-# esptool write_flash as PlatformIO's espressif32 platform runs it for an ESP-IDF build: the
-# second-stage bootloader (its offset differs per chip), the partition table and the app.
-ESPTOOL = {
-    "esp32": {"chip": "esp32", "baud": 921600, "flash_freq": "40m", "bootloader": "0x1000"},
-    "esp32c3": {"chip": "esp32c3", "baud": 460800, "flash_freq": "80m", "bootloader": "0x0"},
-}
+# The ESP-IDF images esptool writes, as PlatformIO's espressif32 platform runs it: the
+# second-stage bootloader (at the board's offset), the partition table and the app.
 ESP_IMAGES = (("bootloader", "bootloader.bin"), ("0x8000", "partitions.bin"), ("0x10000", "firmware.bin"))
-# openocd as PlatformIO's "stlink" upload protocol runs it (the ELF carries its load addresses).
-OPENOCD = {"nucleo_f446re": ("interface/stlink.cfg", "hla_swd", "target/stm32f4x.cfg")}
-# picotool over the RP2040 boot ROM's USB interface (the board held in BOOTSEL): load the ELF,
-# verify it, run it. The image carries boot2 with its checksum (hasaki_hil/boot2.py).
-PICOTOOL = {"pico": ("load", "-v", "-x")}
 INSTALL_HINT = {
     "avrdude": "install avrdude (Debian: apt-get install avrdude)",
     "esptool": "install esptool: pip install esptool",
@@ -67,74 +52,68 @@ def esptool_executable() -> str:
 
 
 def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
-    """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record)."""
-    if board.name in AVRDUDE:
-        if board.name == "uno" and not port:
-            raise UserError("the uno uploads through its serial bootloader: give --port")
-        opts = [opt.format(port=port) for opt in AVRDUDE[board.name]]
-        return ["avrdude", *opts, "-U", f"flash:w:{fw['image']}:i"]
-    if board.name in ESPTOOL:
-        if fw.get("toolchain") != "pio":
-            raise UserError(
-                f"{fw['elf']} is the bare-metal {board.name} build (toolchain {fw.get('toolchain')}), which "
-                f"runs on the emulated core only: a real {board.name} boots an ESP-IDF image (second-stage "
-                "bootloader, partition table, app), which only PlatformIO builds",
-                hint=f"on a machine with PlatformIO and its espressif32 platform: hasaki-hil build VARIANT --board "
-                f"{board.name} --harness serial --toolchain pio; hasaki-hil test VARIANT --board {board.name} "
-                f"--port PORT --vectors DATA.csv on the board; then "
-                f"hasaki-hil flash VARIANT --board {board.name} --port PORT",
-            )
-        if not port:
-            raise UserError(f"esptool uploads to the {board.name} over its serial port: give --port")
-        esp, folder = ESPTOOL[board.name], Path(fw["elf"]).parent
-        images = []
-        for offset, name in ESP_IMAGES:
-            path = folder / name
-            if not path.is_file():
-                raise UserError(f"{path} not found: the ESP-IDF build writes it next to {Path(fw['elf']).name}")
-            images += [esp["bootloader"] if offset == "bootloader" else offset, str(path)]
-        return [
-            esptool_executable(),
-            "--chip",
-            esp["chip"],
-            "--port",
-            port,
-            "--baud",
-            str(esp["baud"]),
-            "--before",
-            "default_reset",
-            "--after",
-            "hard_reset",
-            "write_flash",
-            "-z",
-            "--flash_mode",
-            "dio",
-            "--flash_freq",
-            esp["flash_freq"],
-            "--flash_size",
-            "detect",
-            *images,
-        ]
-    if board.name in PICOTOOL:
-        if not boot2.valid(boot2.read_block(fw["elf"])):
-            raise UserError(
-                f"{fw['elf']} has no valid boot2 stage (the RP2040 boot ROM would not start it)",
-                hint="build it with hasaki-hil build ... --board pico (firmware/system/rp2040_boot2.S)",
-            )
-        return ["picotool", *PICOTOOL[board.name], fw["elf"]]
-    if board.name not in OPENOCD:
+    """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record), from
+    the uploader in the board's entry."""
+    up = board.uploader
+    if up is None:
         raise UserError(f"no uploader for {board.name} here yet", hint="PlatformIO: pio run -e ENV -t upload")
-    interface, transport, target = OPENOCD[board.name]
+    if up.needs_port and not port:
+        raise UserError(f"{up.tool} uploads to the {board.name} over its serial port: give --port")
+    if up.tool == "esptool":
+        return _esptool_command(board, fw, port)
+    if up.tool == "picotool" and not boot2.valid(boot2.read_block(fw["elf"])):
+        raise UserError(
+            f"{fw['elf']} has no valid boot2 stage (the RP2040 boot ROM would not start it)",
+            hint=f"build it with hasaki-hil build ... --board {board.name} (firmware/system/rp2040_boot2.S)",
+        )
+    # avrdude writes the Intel HEX image; picotool and openocd take the ELF (it carries its addresses)
+    uploaded = fw["image"] if up.tool == "avrdude" else fw["elf"]
+    args = [a.format(port=port, image=uploaded) for a in up.args]
+    if up.tool == "avrdude":
+        args += ["-U", f"flash:w:{uploaded}:i"]
+    return [up.tool, *args]
+
+
+def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
+    up = board.uploader
+    if fw.get("toolchain") != "pio":
+        raise UserError(
+            f"{fw['elf']} is the bare-metal {board.name} build (toolchain {fw.get('toolchain')}), which "
+            f"runs on the emulated core only: a real {board.name} boots an ESP-IDF image (second-stage "
+            "bootloader, partition table, app), which only PlatformIO builds",
+            hint=f"on a machine with PlatformIO and its espressif32 platform: hasaki-hil build VARIANT --board "
+            f"{board.name} --harness serial --toolchain pio; hasaki-hil test VARIANT --board {board.name} "
+            f"--port PORT --vectors DATA.csv on the board; then "
+            f"hasaki-hil flash VARIANT --board {board.name} --port PORT",
+        )
+    folder = Path(fw["elf"]).parent
+    images = []
+    for offset, name in ESP_IMAGES:
+        path = folder / name
+        if not path.is_file():
+            raise UserError(f"{path} not found: the ESP-IDF build writes it next to {Path(fw['elf']).name}")
+        images += [up.setting("bootloader") if offset == "bootloader" else offset, str(path)]
     return [
-        "openocd",
-        "-f",
-        interface,
-        "-c",
-        f"transport select {transport}",
-        "-f",
-        target,
-        "-c",
-        f"program {{{fw['elf']}}} verify reset; shutdown;",
+        esptool_executable(),
+        "--chip",
+        up.setting("chip"),
+        "--port",
+        port,
+        "--baud",
+        up.setting("baud"),
+        "--before",
+        "default_reset",
+        "--after",
+        "hard_reset",
+        "write_flash",
+        "-z",
+        "--flash_mode",
+        "dio",
+        "--flash_freq",
+        up.setting("flash_freq"),
+        "--flash_size",
+        "detect",
+        *images,
     ]
 
 
@@ -164,11 +143,11 @@ def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: 
     from hasaki_hil.commands import test as hil_test
     from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
-    served = EmulatedSerialBoard(fw["elf"], board.mcu)
+    served = EmulatedSerialBoard(fw["elf"], board)
     with served as port:
         return hil_test.run_test(
             variant_path,
-            board.name,
+            board,
             vectors,
             port=port,
             record_path=record,
@@ -192,7 +171,7 @@ def flash(
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
     if firmware_elf is None:
-        fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]
+        fw = build.build(variant_path, board, harness="serial", out_dir=build_dir)["firmware"]
     else:
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
         fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built

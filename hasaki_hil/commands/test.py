@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hasaki_hil import __version__
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds, positive_float
 from hasaki_hil.data import csvfile as data
@@ -21,6 +20,7 @@ from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.model.forward import predict as float_predict
 from hasaki_hil.progress import Progress
 from hasaki_hil.quant import reference
+from hasaki_hil.targets.base import FirmwareRef, Vectors
 
 RECORD_FORMAT = "hasaki-hil-validation"
 RECORD_VERSION = 1
@@ -72,28 +72,24 @@ def run_test(
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
-        fw = build.build(variant_path, board.name, harness="emu" if emulate else "serial")["firmware"]
+        fw = build.build(variant_path, board, harness="emu" if emulate else "serial")["firmware"]
     else:  # the exact file to be flashed (flash's emulator gate)
         from hasaki_hil.build import firmware
 
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
         fw["sha256"] = firmware.sha256_file(firmware_elf)
-    last = v.layers[-1]
-    out_int8 = last.kind == "int8" and last.activation != "softmax"
-    out_dtype = np.int8 if out_int8 else np.float32
     progress = Progress(len(native), "test", enabled=show_progress)
-    vectors = [row.tobytes() for row in native]
     if emulate:
         from hasaki_hil.targets.emulated import EmulatorTarget
 
-        result = EmulatorTarget(board).run(fw["elf"], vectors, out_dtype, v.dims[-1], progress.update)
-        kind = f"emulator:{board.emulator}"
+        target = EmulatorTarget(board)
     else:
         from hasaki_hil.targets.serial import SerialTarget
 
         target = SerialTarget(port, baud or board.baud, timeout=timeout)
-        result = target.run(vectors, v.sha256, out_dtype, v.dims[-1], progress.update)
-        kind = f"serial:{port}"
+    firmware_ref = FirmwareRef(fw["elf"], fw["variant_sha256"])
+    result = target.run(firmware_ref, Vectors.for_variant(v, native), progress.update)
+    kind = target.kind
     progress.close()
     reasons, passed = [], True
     ref_out = reference.run(v, native, native=True)
@@ -101,13 +97,13 @@ def run_test(
     if result.faults:
         passed = False
         reasons.append(f"the firmware faulted: {result.faults[0]['fault']}")
-    got = result.outputs if n_done else np.zeros((0, v.dims[-1]), out_dtype)
-    if out_int8:
+    got = result.outputs if n_done else np.zeros((0, v.dims[-1]), v.out_dtype)
+    if v.out_dtype == np.int8:
         mismatch = int(np.sum(np.any(got != ref_out.q_outputs[:n_done], axis=1)))
-        device = np.asarray([], np.float32) if not n_done else None
         from hasaki_hil.quant.qmath import dequantize
 
-        device = dequantize(got, last.out_q.scale, last.out_q.zero_point)
+        out_q = v.layers[-1].out_q
+        device = dequantize(got, out_q.scale, out_q.zero_point)
     else:
         device = got.astype(np.float32)
         mismatch = int(np.sum(~np.isclose(device, ref_out.outputs[:n_done], rtol=1e-5, atol=1e-6).all(axis=1)))

@@ -109,6 +109,18 @@ class Variant:
         return self.layers[-1].activation
 
     @property
+    def in_dtype(self) -> type:
+        """What the device takes per input: int8 where the first layer is int8, else float32."""
+        return np.int8 if self.layers[0].kind == "int8" else np.float32
+
+    @property
+    def out_dtype(self) -> type:
+        """What the device writes per output: the int8 logits of an int8 last layer, except that a
+        softmax is computed in float on the dequantised logits (so float32 then)."""
+        last = self.layers[-1]
+        return np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
+
+    @property
     def is_classifier(self) -> bool:
         return self.output_activation in ("sigmoid", "softmax")
 

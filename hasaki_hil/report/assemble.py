@@ -11,7 +11,7 @@ import html
 import os
 from pathlib import Path
 
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.commands import test as hil_test
 from hasaki_hil.errors import UserError
 from hasaki_hil.files import atomic, docfile

@@ -1,46 +1,55 @@
-"""EmulatorTarget: the emulator harness firmware run on an emulated core, vector by vector,
+"""EmulatorTarget: the emulator-harness firmware run on the board's emulated core, vector by vector,
 without reloading the image. Behaves like SerialTarget to everything above it."""
 
 import numpy as np
 
-from hasaki_hil.boards.registry import Board
+from hasaki_hil.boards import Board
 from hasaki_hil.errors import UserError
-from hasaki_hil.targets.serial import RunResult
+from hasaki_hil.targets.base import FirmwareRef, RunResult, Vectors
 
 MAX_CYCLES = 50_000_000  # per vector: far above any model that fits these boards
 
 
-def make_core(board: Board):
-    if board.emulator == "avr":
-        from emulator.avr.core import AvrCore
+def open_core(board: Board):
+    """A fresh emulated core for the board's chip, from the emulator's one registry."""
+    if board.emulator is None:
+        raise UserError(
+            f"{board.name} has no emulator ({board.core})",
+            hint=f"test it on the board: hasaki-hil test VARIANT --board {board.name} --port PORT",
+        )
+    import emulator
 
-        return AvrCore(board.mcu)
-    if board.emulator in ("unicorn-riscv32", "unicorn-arm"):
-        from emulator.unicorn import core_for_board
-
-        return core_for_board(board.name)
-    raise UserError(
-        f"{board.name} has no emulator ({board.core})",
-        hint=f"test it on the board: hasaki-hil test VARIANT --board {board.name} --port PORT",
-    )
+    return emulator.open_core(board.emulator.backend, board.emulator.chip)
 
 
 class EmulatorTarget:
     def __init__(self, board: Board):
         self.board = board
+        if board.emulator is None:
+            open_core(board)  # raises the user error that says where to test instead
 
-    def run(self, elf, vectors: list[bytes], out_dtype, n_out: int, progress=None) -> RunResult:
+    @property
+    def kind(self) -> str:
+        return f"emulator:{self.board.emulator.backend}:{self.board.emulator.chip}"
+
+    def run(self, firmware: FirmwareRef, vectors: Vectors, progress=None) -> RunResult:
         from emulator.errors import EmulatorError
         from emulator.harness import run_vector
 
-        core = make_core(self.board)
-        faults = []
-        outs, cycles, lows = [], [], []
+        if firmware.model_hash != vectors.model_hash:
+            raise UserError(
+                f"{firmware.elf} was built for model {firmware.model_hash[:12]}, not the variant under test "
+                f"({vectors.model_hash[:12]})",
+                hint="build the firmware for this variant (hasaki-hil build VARIANT --board ...)",
+            )
+        core = open_core(self.board)
+        width = np.dtype(vectors.out_dtype).itemsize * vectors.n_out
+        faults, outs, cycles, lows = [], [], [], []
         try:
-            core.load(elf)
-            for k, vec in enumerate(vectors):
+            core.load(firmware.elf)
+            for k, vec in enumerate(vectors.inputs):
                 vr = run_vector(core, vec, max_cycles=MAX_CYCLES)
-                outs.append(np.frombuffer(vr.output[: np.dtype(out_dtype).itemsize * n_out], dtype=out_dtype))
+                outs.append(np.frombuffer(vr.output[:width], dtype=vectors.out_dtype))
                 cycles.append(vr.cycles)
                 if vr.stack_low_water is not None:
                     lows.append(vr.stack_low_water)
@@ -49,14 +58,13 @@ class EmulatorTarget:
         except EmulatorError as e:
             faults.append({"vector": len(outs), "fault": str(e)})
         info = {"core": type(core).__name__, "stack_low_water": min(lows) if lows else None}
-        ramend = getattr(getattr(core, "mcu", None), "ramend", None)
-        if lows and ramend is not None:  # the stack starts at RAMEND and grows down
-            info["stack_measured_bytes"] = ramend - min(lows)
+        if lows and core.stack_top is not None:  # the stack grows down from its top
+            info["stack_measured_bytes"] = core.stack_top - min(lows)
         return RunResult(
-            np.array(outs).reshape(len(outs), n_out),
+            np.array(outs, dtype=vectors.out_dtype).reshape(len(outs), vectors.n_out),
             np.array(cycles, np.int64),
             core.cycle_provenance.value,
-            f"{self.board.emulator} core",
+            f"{self.board.emulator.backend} core ({self.board.emulator.chip})",
             faults=faults,
             info=info,
         )

@@ -1,12 +1,13 @@
 """A board without hardware: the real serial firmware running on an emulated core, its serial
 link connected to a pseudo-terminal, so SerialTarget talks to real firmware bytes over a real tty.
 
-    with EmulatedSerialBoard(elf, "atmega328p") as port:      # port: a /dev/pts/N path
+    with EmulatedSerialBoard(elf, board) as port:      # port: a /dev/pts/N path
         SerialTarget(port, 115200).run(...)
 
-The link is the ATmega328P's USART0, on the ATtiny85 the pins of its software UART
-(emulator/avr/softuart.py, wired as firmware/harness/serial_soft_avr.c), and on the unicorn
-chips (ESP32-C3, RP2040, STM32F446) the UART that emulator/unicorn/peripherals.py models.
+The link is whatever the core offers as the firmware's serial port (``Core.serial_link``): the
+ATmega328P's USART0, on the ATtiny85 the pins of its software UART (the board entry names them,
+as firmware/harness/serial_soft_avr.c wires them), and on the unicorn chips the UART that
+emulator/unicorn/peripherals.py models.
 The firmware runs until it polls the link with nothing to read; bytes arriving on the pty
 are fed in and it runs again. Every run is bounded by a cycle budget.
 """
@@ -16,43 +17,36 @@ import select
 import threading
 import tty
 
+from hasaki_hil import boards
+from hasaki_hil.boards import Board
 from hasaki_hil.errors import UserError
 from hasaki_hil.targets.linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
-SOFT_UART_PINS = {"attiny85": (1, 2)}  # MCU: (TX, RX) bit of PORTB, as serial_soft_avr.c uses them
 
 
-def _core_and_link(mcu: str):
-    """A core for the MCU and the firmware's serial link on it: feed(), take() and pending_rx."""
-    from emulator.unicorn.chips import CHIPS
+def _core_and_link(board: Board):
+    """A core for the board's chip and the firmware's serial link on it (attached before loading)."""
+    from hasaki_hil.targets.emulated import open_core
 
-    if mcu in CHIPS:
-        from emulator.unicorn.core import UnicornCore
-
-        core = UnicornCore(mcu)
-        return core, lambda: core.io.uart  # the peripherals exist once the firmware is loaded
-    from emulator.avr.core import AvrCore
-
-    core = AvrCore(mcu)
-    if core.usart is not None:
-        return core, lambda: core.usart
-    from emulator.avr.softuart import SoftUart
-    from hasaki_hil.boards.registry import BOARDS
-
-    board = next(b for b in BOARDS if b.mcu == mcu)
-    tx, rx = SOFT_UART_PINS[mcu]
-    uart = SoftUart(core, tx_bit=tx, rx_bit=rx, clock_hz=board.clock_hz, baud=board.baud)
-    return core, lambda: uart
+    core = open_core(board)
+    link = core.serial_link(clock_hz=board.clock_hz, baud=board.baud, soft_uart_pins=board.serial.soft_uart_pins)
+    return core, link
 
 
 class EmulatedSerialBoard:
     def __init__(
-        self, elf, mcu: str = "atmega328p", *, faults: LinkFaults | None = None, reset_after_bytes: int | None = None
+        self,
+        elf,
+        board: Board | str,
+        *,
+        faults: LinkFaults | None = None,
+        reset_after_bytes: int | None = None,
     ):
         """``faults`` corrupts bytes in both directions; ``reset_after_bytes`` resets the
         core once, after that many bytes have reached the firmware (a crash mid-run)."""
-        self.elf, self.mcu = elf, mcu
+        self.elf = elf
+        self.board = boards.get(board)
         self.faults = faults or LinkFaults()
         self.reset_after_bytes = reset_after_bytes
         self.error: str | None = None
@@ -63,9 +57,8 @@ class EmulatedSerialBoard:
         from emulator.errors import EmulatorError
 
         try:
-            core, get_link = _core_and_link(self.mcu)
+            core, link = _core_and_link(self.board)
             core.load(self.elf)
-            link = get_link()
             received = 0
             while not self._stop.is_set():
                 stop = core.run(max_cycles=RUN_BUDGET)
@@ -89,10 +82,8 @@ class EmulatedSerialBoard:
             self.error = str(e)  # the host sees silence and reports it; the cause is kept here
 
     def __enter__(self) -> str:
-        from emulator.unicorn.chips import CHIPS
-
-        if self.mcu not in ("atmega328p", *SOFT_UART_PINS, *CHIPS):
-            raise UserError(f"no emulated serial link for {self.mcu}")
+        if self.board.emulator is None:
+            raise UserError(f"{self.board.name} has no emulated core here, so no emulated serial link")
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -111,13 +102,9 @@ def serve(elf, board_name: str, seconds: float) -> dict:
     import sys
     import time
 
-    from hasaki_hil.boards.registry import get
-
-    board = get(board_name)
-    if board.emulator is None:
-        raise UserError(f"{board.name} has no emulated core here, so no emulated serial link")
+    board = boards.get(board_name)
     t0 = time.monotonic()
-    served = EmulatedSerialBoard(elf, board.mcu)
+    served = EmulatedSerialBoard(elf, board)
     with served as port:
         print(
             f"{board.name} firmware running on the emulated core; port {port} (Ctrl-C to stop)",

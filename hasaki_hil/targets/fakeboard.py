@@ -36,11 +36,16 @@ class FakeBoard:
         self.variant = variant
         self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
         self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
-        first, last = variant.layers[0], variant.layers[-1]
-        self.in_dtype = np.int8 if first.kind == "int8" else np.float32
-        out_int8 = last.kind == "int8" and last.activation != "softmax"
+        self.in_dtype = variant.in_dtype
         self.hello = protocol.Hello(
-            board, 0, "none", variant.sha256, variant.dims[0], variant.dims[-1], first.kind == "int8", out_int8
+            board,
+            0,
+            "none",
+            variant.sha256,
+            variant.dims[0],
+            variant.dims[-1],
+            variant.in_dtype == np.int8,
+            variant.out_dtype == np.int8,
         )
         self.runs = 0
         self._stop = threading.Event()
@@ -75,6 +80,18 @@ class FakeBoard:
             for msg in deframer.feed(self.faults.apply(data)):
                 if not self.silent:
                     os.write(master, self.faults.apply(self._reply(msg)))
+
+    @property
+    def kind(self) -> str:
+        return f"fake:{self.hello.board}"
+
+    def run(self, firmware, vectors, progress=None):
+        """The Target protocol: serve on a pty and run the vectors through SerialTarget, as a
+        board on a port would be tested."""
+        from hasaki_hil.targets.serial import SerialTarget
+
+        with self as port:
+            return SerialTarget(port, 115200).run(firmware, vectors, progress)
 
     def __enter__(self) -> str:
         self.master, self.slave = os.openpty()

@@ -1,32 +1,11 @@
-"""Targets: run a firmware's model on vectors and say what came back, with cycle provenance.
-
-``SerialTarget`` talks the wire protocol to a board (or anything that speaks it); the
-emulator targets run the same firmware on an emulated core. All return a RunResult.
-"""
-
-from dataclasses import dataclass, field
+"""SerialTarget: the wire protocol to a board (or anything that speaks it) over any pyserial URL."""
 
 import numpy as np
 
-from hasaki_hil.errors import UserError
 from hasaki_hil.targets import protocol
+from hasaki_hil.targets.base import DeviceError, FirmwareRef, RunResult, Vectors
 from hasaki_hil.targets.protocol import FrameError, Message
 from hasaki_hil.targets.transport import Deadline, Transport, open_port
-
-
-class DeviceError(UserError):
-    """The board misbehaved (silence, garbage, reset, wrong model): no result is trusted."""
-
-
-@dataclass(frozen=True)
-class RunResult:
-    outputs: np.ndarray  # native outputs [n, n_out] (int8 or float32)
-    cycles: np.ndarray  # int64 [n], cycles of the inference alone
-    provenance: str  # "exact", "estimate" or "hardware"
-    counter: str  # what produced the cycles
-    faults: list = field(default_factory=list)  # firmware faults that ended the run (emulated cores)
-    retries: list = field(default_factory=list)  # link faults recovered by resending
-    info: dict = field(default_factory=dict)
 
 
 class SerialTarget:
@@ -85,7 +64,14 @@ class SerialTarget:
         except FrameError as e:
             raise DeviceError(f"the board's handshake is malformed: {e}") from None
 
-    def run(self, vectors: list[bytes], expected_model_hash: str, out_dtype, n_out: int, progress=None) -> RunResult:
+    @property
+    def kind(self) -> str:
+        return f"serial:{self.url}"
+
+    def run(self, firmware: FirmwareRef | None, vectors: Vectors, progress=None) -> RunResult:
+        """Run ``vectors`` on whatever the board carries, after its handshake proves that it is
+        the variant under test (``firmware`` is what should be there; the board's word counts)."""
+        expected_model_hash, out_dtype, n_out = vectors.model_hash, vectors.out_dtype, vectors.n_out
         faults: list = []
         port = open_port(self.url, self.baud)
         t = Transport(port)
@@ -99,7 +85,7 @@ class SerialTarget:
                 )
             outs, cycles = [], []
             width = np.dtype(out_dtype).itemsize * n_out
-            for k, vec in enumerate(vectors):
+            for k, vec in enumerate(vectors.inputs):
                 msg = self._request(t, protocol.RUN, vec, protocol.RUN_REPLY, self.timeout, f"vector {k}", faults)
                 reply = protocol.parse_run_reply(msg.body)
                 if reply.status != "ok":
@@ -114,7 +100,7 @@ class SerialTarget:
             t.close()
         provenance = "hardware" if hello.counter != "none" else "none"
         return RunResult(
-            np.array(outs).reshape(len(vectors), n_out),
+            np.array(outs).reshape(len(vectors.inputs), n_out),
             np.array(cycles, np.int64),
             provenance,
             hello.counter,

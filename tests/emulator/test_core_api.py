@@ -160,12 +160,17 @@ def test_load_errors(tmp_path):
         AvrCore("atmega2560")
 
 
-def test_it_is_a_core():
-    core = emulator.create_core("attiny85")
+def test_it_is_a_core_from_the_one_registry():
+    core = emulator.open_core("avr", "attiny85")
     assert isinstance(core, Core)
     assert core.cycle_provenance is CycleProvenance.EXACT
-    with pytest.raises(EmulatorError, match="no emulator core named"):
-        emulator.create_core("esp32")
+    assert core.stack_top == core.mcu.ramend
+    with pytest.raises(EmulatorError, match="has no chip 'esp32'"):
+        emulator.open_core("avr", "esp32")
+    with pytest.raises(EmulatorError, match="no emulator backend named 'xyz'"):
+        emulator.open_core("xyz", "attiny85")
+    assert {"avr", "unicorn"} <= set(emulator.registry.backends())
+    assert "rp2040" in emulator.registry.chips("unicorn")
 
 
 def test_runs_in_threads_in_parallel():

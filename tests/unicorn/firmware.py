@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hasaki_hil import boards
 from hasaki_hil.build import toolchain
 from hasaki_hil.codegen import cheader as codegen
 
 TARGETS = {"esp32c3": "rv32imc", "rp2040": "cortex-m0plus", "stm32f446re": "cortex-m4f"}
+
+
+def memory(chip: str):
+    """The memory map of the board that carries ``chip`` (the registry's, as builds link it)."""
+    return next(b.memory for b in boards.BOARDS if b.emulator and b.emulator.chip == chip)
+
 
 PRELUDE = """#include <stdint.h>
 volatile uint32_t hsk_emu_marker;
@@ -29,7 +36,7 @@ void hsk_emu_done(void)
 def model_firmware(variant, chip: str, workdir: Path, extra: tuple[str, ...] = ()) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "hsk_model.h").write_text(codegen.generate(variant))
-    return toolchain.compile_harness(TARGETS[chip], workdir, workdir / "firmware.elf", extra=extra)
+    return toolchain.compile_harness(TARGETS[chip], workdir, workdir / "firmware.elf", extra=extra, memory=memory(chip))
 
 
 def program(body: str, chip: str, workdir: Path, link_script: Path | None = None) -> Path:
@@ -39,7 +46,7 @@ def program(body: str, chip: str, workdir: Path, link_script: Path | None = None
     src, elf = workdir / "prog.c", workdir / "prog.elf"
     src.write_text(PRELUDE + body)
     target = toolchain.TARGETS[TARGETS[chip]]
-    link = list(target.link_flags)
+    link = toolchain.link_flags(target, memory(chip))
     if link_script is not None:
         link[link.index("-T") + 1] = str(link_script)
     cmd = [toolchain.compiler(target), *target.flags, *toolchain.COMMON, *link, str(src), "-o", str(elf)]

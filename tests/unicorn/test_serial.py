@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hasaki_hil.boards import registry as boards
+from hasaki_hil import boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import quantize, reference
 from hasaki_hil.targets import serial as targets
+from hasaki_hil.targets.base import FirmwareRef, Vectors
 from hasaki_hil.targets.emulated import EmulatorTarget
 from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
@@ -52,15 +53,13 @@ def test_serial_firmware_matches_the_emulated_run_on_every_vector(setup, board, 
     emulator's marker window counts (the same estimate, read through the chip's counter)."""
     d, csv, variants = setup
     v = variant_mod.load(variants[scheme])
-    vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 4, 1, "sigmoid").X)]
-    dtype = np.int8 if scheme == "int8" else np.float32
-    emulated = EmulatorTarget(boards.get(board)).run(
-        _firmware(d, variants[scheme], board, "emu")["elf"], vectors, dtype, 1
-    )
+    vectors = Vectors.for_variant(v, reference.native_inputs(v, data.load_csv(csv, 4, 1, "sigmoid").X))
+    emu_fw = _firmware(d, variants[scheme], board, "emu")
+    emulated = EmulatorTarget(boards.get(board)).run(FirmwareRef(emu_fw["elf"], emu_fw["variant_sha256"]), vectors)
     fw = _firmware(d, variants[scheme], board, "serial")
-    served = EmulatedSerialBoard(fw["elf"], boards.get(board).mcu)
+    served = EmulatedSerialBoard(fw["elf"], board)
     with served as port:
-        measured = targets.SerialTarget(port, 115200).run(vectors, v.sha256, dtype, 1)
+        measured = targets.SerialTarget(port, 115200).run(None, vectors)
     assert served.error is None, served.error
     assert np.array_equal(measured.outputs, emulated.outputs)
     assert measured.counter == COUNTERS[board] and measured.info["clock_hz"] == CLOCKS[board]
@@ -81,7 +80,7 @@ def test_test_port_gives_the_verdict_and_record_of_test_emulate(setup, cli, boar
     )
     emulated = json.loads(out)
     fw = _firmware(d, path, board, "serial")
-    with EmulatedSerialBoard(fw["elf"], boards.get(board).mcu) as port:
+    with EmulatedSerialBoard(fw["elf"], board) as port:
         code, out, err = cli(
             "test",
             path,
@@ -108,7 +107,7 @@ def test_test_port_gives_the_verdict_and_record_of_test_emulate(setup, cli, boar
 def _faulty_run(setup, cli, board, **kw):
     d, csv, variants = setup
     fw = _firmware(d, variants["int8"], board, "serial")
-    with EmulatedSerialBoard(fw["elf"], boards.get(board).mcu, **kw) as port:
+    with EmulatedSerialBoard(fw["elf"], board, **kw) as port:
         return cli(
             "test", variants["int8"], "--board", board, "--port", port, "--vectors", csv, "--json", "--timeout", "0.3"
         )
@@ -134,7 +133,7 @@ def test_a_reset_mid_run_is_reported(setup, cli, board):
 def test_bench_on_the_emulated_nucleo_gives_the_ratio_to_the_emulator(setup, cli):
     d, csv, variants = setup
     fw = _firmware(d, variants["int8"], "nucleo_f446re", "serial")
-    with EmulatedSerialBoard(fw["elf"], "stm32f446re") as port:
+    with EmulatedSerialBoard(fw["elf"], "nucleo_f446re") as port:
         code, out, err = cli(
             "bench", variants["int8"], "--board", "nucleo_f446re", "--port", port, "--vectors", csv,
             "--rows", "5", "--repeat", "3", "--json",
@@ -146,17 +145,19 @@ def test_bench_on_the_emulated_nucleo_gives_the_ratio_to_the_emulator(setup, cli
 
 
 def test_serve_emulated_puts_the_esp32c3_firmware_on_a_pty_for_another_process(setup, cli):
-    """The CLI as a user runs it: one process serves the board, another tests against its port."""
+    """The CLI as a user runs it: one process serves the board (named by the firmware.json beside
+    the ELF, no --board), another tests against its port."""
     d, csv, variants = setup
     fw = _firmware(d, variants["int8"], "esp32c3", "serial")
     exe = shutil.which("hasaki-hil") or str(Path(sys.executable).parent / "hasaki-hil")
     server = subprocess.Popen(
-        [exe, "serve-emulated", fw["elf"], "--board", "esp32c3", "--seconds", "60"],
+        [exe, "serve-emulated", fw["elf"], "--seconds", "60"],
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         line = server.stderr.readline()
+        assert line.startswith("esp32c3 firmware running"), line
         port = re.search(r"port (/dev/pts/\d+)", line).group(1)
         code, out, err = cli("test", variants["int8"], "--board", "esp32c3", "--port", port, "--vectors", csv, "--json")
         assert code in (0, 1), err
