@@ -27,7 +27,7 @@ BOARD_NAMES = [b.name for b in boards.BOARDS]
 
 def test_no_module_outside_the_registry_keys_on_a_board_name():
     """grep over the package: a board's name appears only in its registry entry (tests aside)."""
-    pattern = re.compile(r"""["'](%s)["']""" % "|".join(BOARD_NAMES))
+    pattern = re.compile(r"""["']({})["']""".format("|".join(BOARD_NAMES)))
     offenders = []
     for path in sorted((ROOT / "hasaki_hil").rglob("*.py")):
         if path.name == "registry.py" and path.parent.name == "boards":
