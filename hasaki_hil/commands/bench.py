@@ -40,8 +40,7 @@ def bench(
     m = v.parent
     X = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False).X[:rows]
     native = [r.tobytes() for r in reference.native_inputs(v, X)]
-    last = v.layers[-1]
-    dtype = np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
+    dtype = v.output_dtype
     # warm-up runs first, then each vector `repeat` times, in one session
     schedule = native * warmup + [vec for vec in native for _ in range(repeat)]
     result = SerialTarget(port, baud or board.baud, timeout=timeout).run(schedule, v.sha256, dtype, v.dims[-1])

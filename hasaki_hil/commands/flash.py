@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from hasaki_hil import __version__
@@ -27,6 +28,7 @@ from hasaki_hil.build import rp2040_boot2 as boot2
 from hasaki_hil.commands.options import add_build_dir, add_json
 from hasaki_hil.errors import GateFailed, UserError
 from hasaki_hil.files import docfile
+from hasaki_hil.gate import record as records
 from hasaki_hil.model import variant as variant_mod
 
 FLASH_FORMAT = "hasaki-hil-flash"
@@ -144,27 +146,27 @@ def passing_record(fw_sha: str, variant_sha: str, folder: Path, explicit=None) -
     why = []
     for path in candidates:
         try:
-            rec = docfile.read(path, "hasaki-hil-validation", 1, "validation record")
+            rec = records.load(path)
         except UserError as e:
             why.append(str(e))
             continue
-        if rec.get("firmware_sha256") != fw_sha:
-            why.append(f"{path.name}: for firmware {str(rec.get('firmware_sha256'))[:12]}, not {fw_sha[:12]}")
-        elif rec.get("variant_sha256") != variant_sha:
+        if rec.firmware_sha256 != fw_sha:
+            why.append(f"{path.name}: for firmware {rec.firmware_sha256[:12]}, not {fw_sha[:12]}")
+        elif rec.variant_sha256 != variant_sha:
             why.append(f"{path.name}: for another variant")
-        elif rec.get("verdict") != "PASSED":
-            why.append(f"{path.name}: verdict {rec.get('verdict')}")
+        elif not rec.passed:
+            why.append(f"{path.name}: verdict {rec.verdict}")
         else:
             return path, why
     return None, why
 
 
-def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: Path) -> dict:
+def emulator_gate(variant_path, board: boards.Board, fw: firmware.Firmware, vectors, record: Path) -> dict:
     """Run ``test --port`` against this exact serial firmware on the emulated core."""
     from hasaki_hil.commands import test as hil_test
     from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
-    served = EmulatedSerialBoard(fw["elf"], board.mcu)
+    served = EmulatedSerialBoard(fw.elf, board.mcu)
     with served as port:
         return hil_test.run_test(
             variant_path,
@@ -173,7 +175,7 @@ def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: 
             port=port,
             record_path=record,
             show_progress=False,
-            firmware_elf=fw["elf"],
+            firmware_elf=fw.elf,
         )
 
 
@@ -192,25 +194,25 @@ def flash(
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
     if firmware_elf is None:
-        fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]
+        fw = firmware.load(build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["record"])
     else:
-        fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
-        fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built
-    cmd = uploader_command(board, fw, port)  # an image this board cannot boot is refused before any gate
-    folder = Path(fw["elf"]).parent
-    found, why = passing_record(fw["sha256"], v.sha256, folder, record)
+        fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
+        fw = replace(fw, sha256=firmware.sha256_file(firmware_elf))  # what is on disk now, not what was built
+    cmd = uploader_command(board, fw.as_dict(), port)  # an image this board cannot boot is refused before any gate
+    folder = Path(fw.elf).parent
+    found, why = passing_record(fw.sha256, v.sha256, folder, record)
     gate = None
-    emulated = board.emulator is not None and fw.get("toolchain") == "system"  # the image the core runs
+    emulated = board.emulator is not None and fw.toolchain == "system"  # the image the core runs
     if found is None and vectors is not None and emulated and not force:
         gate = emulator_gate(variant_path, board, fw, vectors, folder / "validation-serial-emulated.json")
-        found, why = passing_record(fw["sha256"], v.sha256, folder)
+        found, why = passing_record(fw.sha256, v.sha256, folder)
     if found is None and not force:
         hint = (
             f"run the gate first: hasaki-hil flash ... --vectors DATA.csv (emulated), or hasaki-hil test "
             f"{variant_path} --board {board.name} --port PORT --vectors DATA.csv on the board"
         )
         raise GateFailed(
-            f"no PASSED validation record for firmware {fw['sha256'][:12]} of variant {v.sha256[:12]}"
+            f"no PASSED validation record for firmware {fw.sha256[:12]} of variant {v.sha256[:12]}"
             + (": " + "; ".join(why[:3]) if why else "")
             + f"\nhint: {hint}"
         )
@@ -218,7 +220,7 @@ def flash(
         print("WARNING: --force: uploading firmware WITHOUT a passing validation record", file=sys.stderr)
     result = {
         "board": board.name,
-        "firmware_sha256": fw["sha256"],
+        "firmware_sha256": fw.sha256,
         "variant_sha256": v.sha256,
         "record": str(found) if found else None,
         "forced": force,

@@ -117,6 +117,25 @@ class Variant:
         return sum(layer.param_bytes for layer in self.layers)
 
     @property
+    def input_is_int8(self) -> bool:
+        """The firmware takes int8 inputs (normalised and quantised by the host) when the first layer is int8."""
+        return self.layers[0].kind == "int8"
+
+    @property
+    def output_is_int8(self) -> bool:
+        """The firmware returns int8 when the last layer is int8 and not softmax (softmax is computed in float)."""
+        last = self.layers[-1]
+        return last.kind == "int8" and last.activation != "softmax"
+
+    @property
+    def input_dtype(self) -> np.dtype:
+        return np.dtype(np.int8 if self.input_is_int8 else np.float32)
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        return np.dtype(np.int8 if self.output_is_int8 else np.float32)
+
+    @property
     def sha256(self) -> str:
         doc = to_dict(self)
         del doc["sha256"]

@@ -36,11 +36,16 @@ class FakeBoard:
         self.variant = variant
         self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
         self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
-        first, last = variant.layers[0], variant.layers[-1]
-        self.in_dtype = np.int8 if first.kind == "int8" else np.float32
-        out_int8 = last.kind == "int8" and last.activation != "softmax"
+        self.in_dtype = variant.input_dtype
         self.hello = protocol.Hello(
-            board, 0, "none", variant.sha256, variant.dims[0], variant.dims[-1], first.kind == "int8", out_int8
+            board,
+            0,
+            "none",
+            variant.sha256,
+            variant.dims[0],
+            variant.dims[-1],
+            variant.input_is_int8,
+            variant.output_is_int8,
         )
         self.runs = 0
         self._stop = threading.Event()
