@@ -177,7 +177,8 @@ def print_test(r: dict) -> None:
     print(f"  flash {s.flash} B, static RAM {s.ram_static} B, stack bound {s.stack} B{measured}")
     for reason in rec.reasons:
         print(f"  {reason}")
-    print(f"  record {r['record']}")
+    signed = "signed, key " + rec.signature["key_id"] if rec.signature else "unsigned"
+    print(f"  record {r['record']} ({signed})")
     print(f"Result: {rec.verdict}")
 
 
@@ -192,6 +193,7 @@ def print_flash(r: dict) -> None:
     if r.get("gate"):
         print(f"emulator gate on the exact firmware: {r['gate']['verdict']} ({r['gate']['record']})")
     basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
+    basis += " (signature verified)" if r.get("signed") else " (unsigned: checked for consistency only)"
     print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
     print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
     if "handshake" in r:

@@ -14,7 +14,7 @@ from hasaki_hil.build import firmware
 from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds, positive_float
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.errors import UserError
-from hasaki_hil.gate import metrics
+from hasaki_hil.gate import binding, metrics, signing
 from hasaki_hil.gate import record as rec_mod
 from hasaki_hil.gate import verdict as gate
 from hasaki_hil.model import variant as variant_mod
@@ -53,7 +53,7 @@ def run_test(
         fw = firmware.load(build.build(variant_path, board.name, harness="emu" if emulate else "serial")["record"])
     else:  # the exact file to be flashed (flash's emulator gate): its hash as it is on disk now
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
-        fw = replace(fw, sha256=firmware.sha256_file(firmware_elf))
+        fw = replace(fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf))
     out_dtype = v.output_dtype
     progress = Progress(len(native), "test", enabled=show_progress)
     vectors = [row.tobytes() for row in native]
@@ -123,7 +123,10 @@ def run_test(
         link_retries=len(result.retries),
         tool_version=__version__,
         time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        decision_threshold=threshold,
+        artefacts=binding.artefacts(fw),
     )
+    rec = rec_mod.sign(rec, signing.key())
     path = Path(record_path or Path(fw.elf).parent / f"validation-{rec.target_kind}.json")
     rec_mod.save(rec, path)
     if junit is not None:

@@ -10,7 +10,7 @@ a UserError naming the file: a record nobody can read completely proves nothing.
 import hashlib
 import os
 import statistics
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -182,6 +182,37 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Artefact:
+    """A file an uploader may write, in the firmware's folder, and its sha256. ``address`` is
+    where a raw BIN image starts (its file carries no addresses); None for ELF, HEX and UF2,
+    which carry their own, and for images whose place only the uploader knows (ESP-IDF)."""
+
+    name: str
+    sha256: str
+    address: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "sha256": self.sha256, "address": self.address}
+
+    @classmethod
+    def from_dict(cls, d) -> "Artefact":
+        _strict_fields(cls, d, "an artefact")
+        if not isinstance(d.get("name"), str) or "/" in d["name"] or d["name"] in ("", ".", ".."):
+            raise Damaged("an artefact's name is not a plain file name")
+        _check_sha(d.get("sha256"), f"artefact {d['name']}: sha256")
+        if d.get("address") is not None:
+            _check(d["address"], int, f"artefact {d['name']}: address")
+        return cls(**d)
+
+
+def _check_sha(v, name: str) -> str:
+    _check(v, str, name)
+    if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
+        raise Damaged(f"{name} is not a sha256")
+    return v
+
+
+@dataclass(frozen=True)
 class ValidationRecord:
     """One ``test`` run of one firmware: the verdict and everything it is bound to and based on."""
 
@@ -207,6 +238,9 @@ class ValidationRecord:
     link_retries: int
     tool_version: str
     time: str  # UTC, ISO 8601
+    decision_threshold: float  # where a sigmoid output decides (the gate's --threshold)
+    artefacts: tuple[Artefact, ...]  # every file an uploader may write, as validated
+    signature: dict | None = None  # HMAC-SHA256 over the rest (gate/signing.py), or None: unsigned
 
     @property
     def passed(self) -> bool:
@@ -224,6 +258,8 @@ class ValidationRecord:
             v = getattr(self, f.name)
             if hasattr(v, "as_dict"):
                 v = v.as_dict()
+            elif f.name == "artefacts":
+                v = [a.as_dict() for a in v]
             elif isinstance(v, tuple):
                 v = list(v)
             out[f.name] = v
@@ -233,15 +269,18 @@ class ValidationRecord:
     def from_dict(cls, doc: dict) -> "ValidationRecord":
         """The record in ``doc`` (its JSON form); raises Damaged naming the first bad field."""
         _strict_fields(cls, doc, "the record")
-        missing = [f.name for f in fields(cls) if f.name not in doc]
+        missing = [f.name for f in fields(cls) if f.name not in doc and f.name != "signature"]
         if missing:
             raise Damaged(f"missing: {', '.join(missing)}")
         if doc["verdict"] not in VERDICTS:
             raise Damaged(f"verdict {doc['verdict']!r} is neither PASSED nor FAILED")
         for k in ("firmware_sha256", "variant_sha256", "model_sha256", "vectors_sha256"):
-            v = _check(doc[k], str, k)
-            if len(v) != 64 or any(c not in "0123456789abcdef" for c in v):
-                raise Damaged(f"{k} is not a sha256")
+            _check_sha(doc[k], k)
+        _check(doc["decision_threshold"], NUM, "decision_threshold")
+        if not isinstance(doc["artefacts"], list):
+            raise Damaged("artefacts is not a list")
+        if doc.get("signature") is not None:
+            _check(doc["signature"], dict, "signature")
         for k in ("vectors", "board", "target", "scheme", "tool_version", "time"):
             _check(doc[k], str, k)
         for k in ("rows", "host_reference_mismatches", "link_retries"):
@@ -259,6 +298,7 @@ class ValidationRecord:
                 "reasons": tuple(doc["reasons"]),
                 "layers": tuple(doc["layers"]),
                 "faults": tuple(doc["faults"]),
+                "artefacts": tuple(Artefact.from_dict(a) for a in doc["artefacts"]),
                 "thresholds": thresholds_from_dict(doc["thresholds"]),
                 "metrics": Metrics.from_dict(doc["metrics"]),
                 "cycles": CycleSummary.from_dict(doc["cycles"]),
@@ -278,6 +318,26 @@ def thresholds_from_dict(d) -> Thresholds:
     except UserError as e:
         raise Damaged(f"thresholds: {e}") from None
     return t
+
+
+def signed_part(rec: ValidationRecord) -> dict:
+    """What a signature covers: the whole saved document (format and version too) but the signature."""
+    body = rec.as_dict()
+    del body["signature"]
+    return {"format": FORMAT, "version": VERSION, **body}
+
+
+def sign(rec: ValidationRecord, key: bytes | None) -> ValidationRecord:
+    """``rec`` signed with ``key``; unchanged (unsigned) without a key."""
+    from hasaki_hil.gate import signing
+
+    return rec if key is None else replace(rec, signature=signing.signature(key, signed_part(rec)))
+
+
+def signature_verifies(rec: ValidationRecord, key: bytes) -> bool:
+    from hasaki_hil.gate import signing
+
+    return signing.verifies(key, signed_part(rec), rec.signature)
 
 
 def save(rec: ValidationRecord, path) -> None:
