@@ -215,3 +215,57 @@ def test_with_a_key_a_signed_record_is_accepted_and_an_edited_one_refused(setup,
     monkeypatch.setenv("HASAKI_HIL_RECORD_KEY_FILE", str(tmp_path / "nokey"))
     code, _, err = flash(cli, good, d / "good")
     assert code == 2 and "cannot read the record key file" in err
+
+
+def test_the_uploader_gets_private_copies_checked_against_the_record(setup, cli, tmp_path):
+    """A real upload hands the uploader copies in a private folder, hashed after copying: a file
+    swapped after the checks (between check and upload) is never written to the board."""
+    from hasaki_hil.boards import registry as boards
+    from hasaki_hil.commands import flash as flash_cmd
+    from hasaki_hil.commands import flash_policy
+    from hasaki_hil.errors import GateFailed
+    from hasaki_hil.gate import record as record_mod
+
+    d, data, good, bad = setup
+    assert gate(cli, good, d / "good", data)[0] == 0
+    fw = firmware.load(d / "good" / "firmware.json")
+    cmd = flash_cmd.uploader_command(boards.get("uno"), fw.as_dict(), PORT)
+    assert flash_policy.uploaded_paths(cmd) == [fw.image]
+    rec = record_mod.load(d / "good" / RECORD)
+    private = tmp_path / "private"
+    private.mkdir()
+    staged = flash_policy.stage(cmd, [fw.image], private, rec)
+    (copy,) = private.iterdir()
+    assert staged[-1] == f"flash:w:{copy}:i" and copy.read_bytes() == (d / "good" / "firmware.hex").read_bytes()
+    gate(cli, bad, d / "bad", data)
+    shutil.copyfile(d / "bad" / "firmware.hex", fw.image)  # swapped after the record was checked
+    with pytest.raises(GateFailed, match="artefact firmware.hex: changed between the check and the upload"):
+        flash_policy.stage(cmd, [fw.image], tmp_path, rec)
+    # the other uploaders' command lines name their files too
+    nucleo = {"elf": "/b/firmware.elf", "image": "/b/firmware.bin", "toolchain": "system"}
+    assert flash_policy.uploaded_paths(flash_cmd.uploader_command(boards.get("nucleo_f446re"), nucleo, None)) == [
+        "/b/firmware.elf"
+    ]
+
+
+def test_a_record_of_other_vectors_does_not_count_when_vectors_are_given(setup, cli, tmp_path):
+    """Where the board cannot be emulated, flash --vectors checks the record judged exactly those vectors."""
+    from hasaki_hil.commands import flash_policy
+    from hasaki_hil.gate import binding
+    from hasaki_hil.gate import record as record_mod
+    from hasaki_hil.gate import verdict as gate_verdict
+
+    d, data, good, _ = setup
+    assert gate(cli, good, d / "good", data)[0] == 0
+    rec = record_mod.load(d / "good" / RECORD)
+    fw = firmware.load(d / "good" / "firmware.json")
+    v = variant_mod.load(good)
+    same = flash_policy.policy(v, gate_verdict.Thresholds(), 0.5, data, 100)
+    kw = {"fw": fw, "board": "uno", "variant": v, "uploaded": [fw.image], "key": None}
+    assert binding.failures(rec, policy=same, **kw) == []
+    fewer = tmp_path / "fewer.csv"
+    fewer.write_text("".join(data.read_text().splitlines(keepends=True)[:60]))
+    other = flash_policy.policy(v, gate_verdict.Thresholds(), 0.5, fewer, 100)
+    assert binding.failures(rec, policy=other, **kw) == [
+        f"vectors: the record judged other vectors (120 rows of {data}), not the 60 rows given"
+    ]

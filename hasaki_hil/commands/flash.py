@@ -1,15 +1,17 @@
-"""The ``flash`` command: upload only a firmware whose exact sha256 has a PASSED validation
-record, then check that the board reports the variant's model hash.
+"""The ``flash`` command: upload only a firmware that a PASSED validation record binds (every
+file the uploader writes, the variant, the board, the vectors, thresholds at least as strict
+as asked; signed when a record key is set: commands/flash_policy.py, gate/binding.py), then
+check that the board reports the variant's model hash.
 
 The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
 ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), picotool over
 the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
-the attiny85, the pico, the nucleo_f446re), the emulator gate runs first on that exact
-firmware behind a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record
-is required.
-``--force`` uploads anyway, loudly, and says so in the flash record.
+the attiny85, the pico, the nucleo_f446re), ``--vectors`` always runs the emulator gate on that
+exact firmware behind a pty, and its verdict decides; otherwise (PlatformIO's ESP-IDF images)
+an on-board ``test`` record is required.
+``--force`` uploads anyway, loudly, and says so (and what failed) in the flash record.
 """
 
 import datetime
