@@ -16,6 +16,7 @@ import numpy as np
 
 from hasaki_hil.errors import UserError
 from hasaki_hil.files import docfile
+from hasaki_hil.gate import signing
 from hasaki_hil.gate.verdict import Thresholds
 
 FORMAT = "hasaki-hil-validation"
@@ -45,7 +46,7 @@ def _check(value, types, name: str):
 
 
 def _strict_fields(cls, doc, what: str) -> dict:
-    """``doc``'s entries for ``cls``'s fields: every required field present, nothing unknown."""
+    """``doc`` itself when it is an object with no field ``cls`` does not have (callers check the required ones)."""
     if not isinstance(doc, dict):
         raise Damaged(f"{what} is not an object")
     names = [f.name for f in fields(cls)]
@@ -329,14 +330,10 @@ def signed_part(rec: ValidationRecord) -> dict:
 
 def sign(rec: ValidationRecord, key: bytes | None) -> ValidationRecord:
     """``rec`` signed with ``key``; unchanged (unsigned) without a key."""
-    from hasaki_hil.gate import signing
-
     return rec if key is None else replace(rec, signature=signing.signature(key, signed_part(rec)))
 
 
 def signature_verifies(rec: ValidationRecord, key: bytes) -> bool:
-    from hasaki_hil.gate import signing
-
     return signing.verifies(key, signed_part(rec), rec.signature)
 
 
