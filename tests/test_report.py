@@ -6,11 +6,12 @@ import io
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from hasaki_hil.files import docfile
+from hasaki_hil.gate import record as record_mod
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import quantize
 
@@ -52,10 +53,11 @@ def records(tmp_path_factory):
             )
         assert code == (1 if variant == bad else 0)
         paths.append(path)
-    hw = docfile.read(paths[2], "hasaki-hil-validation", 1, "validation record")
-    hw["target"] = "serial:/dev/ttyACM0"
-    hw["cycles"] = {k: round(v * 1.1) if k != "provenance" else "hardware" for k, v in hw["cycles"].items()}
-    docfile.write(d / "esp32c3-board.json", hw)
+    emu = record_mod.load(paths[2])
+    c = emu.cycles
+    cycles = record_mod.CycleSummary("hardware", round(c.min * 1.1), round(c.median * 1.1), round(c.max * 1.1))
+    hw = replace(emu, target="serial:/dev/ttyACM0", cycles=replace(cycles, microseconds_median=c.microseconds_median))
+    record_mod.save(hw, d / "esp32c3-board.json")
     return d, paths + [d / "esp32c3-board.json"]
 
 
@@ -96,7 +98,7 @@ def test_missing_damaged_or_unknown_inputs_are_user_errors(records, cli, tmp_pat
     (tmp_path / "cut.json").write_text(paths[0].read_text()[:200])
     code, _, err = cli("report", tmp_path / "cut.json")
     assert code == 2 and "cut.json" in err and "damaged" in err
-    (tmp_path / "thin.json").write_text(json.dumps({"format": "hasaki-hil-validation", "version": 1}))
+    (tmp_path / "thin.json").write_text(json.dumps({"format": "hasaki-hil-validation", "version": record_mod.VERSION}))
     code, _, err = cli("report", tmp_path / "thin.json")
     assert code == 2 and "thin.json" in err and "verdict" in err
     code, _, err = cli("report", paths[0], "-o", tmp_path / "r.pdf")

@@ -5,12 +5,14 @@ Parsing is pure (bytes in, figures out) and kept apart from the code that runs t
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import os
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from hasaki_hil.errors import UserError
 from hasaki_hil.files import docfile
 
 FORMAT = "hasaki-hil-firmware"
@@ -107,11 +109,29 @@ def save(fw: Firmware, path) -> None:
     docfile.write(path, {"format": FORMAT, "version": VERSION, **fw.as_dict()})
 
 
+# The type each field must have in a firmware record (None allowed where the dataclass says so).
+_TYPES = {"sections": dict, "symbols": dict, "stack": dict, "command": list, "flash_bytes": int, "ram_bytes": int}
+_OPTIONAL = ("variant_sha256", "model_sha256")
+
+
 def load(path) -> Firmware:
+    """The firmware record at ``path`` (the one place it is read); a UserError naming the file
+    when it is of another version, or a field is missing, unknown or of the wrong type."""
     doc = docfile.read(path, FORMAT, VERSION, "firmware record")
-    doc.pop("format")
-    doc.pop("version")
-    return Firmware(**doc)
+    body = {k: v for k, v in doc.items() if k not in ("format", "version")}
+    names = [f.name for f in fields(Firmware)]
+    problems = [f"missing {k}" for k in names[:-2] if k not in body]  # stack and command have defaults
+    problems += [f"unknown field {k}" for k in body if k not in names]
+    for k, v in body.items():
+        want = _TYPES.get(k, str)
+        if k in names and not (isinstance(v, want) or (v is None and k in _OPTIONAL)) or isinstance(v, bool):
+            problems.append(f"{k} has the wrong type")
+    if problems:
+        raise UserError(
+            f"{os.fspath(path)} is a damaged firmware record ({'; '.join(problems[:3])})",
+            hint="build the firmware again: hasaki-hil build VARIANT --board BOARD",
+        )
+    return Firmware(**body)
 
 
 def dumps(fw: Firmware) -> str:

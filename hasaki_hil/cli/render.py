@@ -1,6 +1,7 @@
 """Terminal rendering of command results (the CLI prints these unless --json)."""
 
 from hasaki_hil.commands import quantize as quantize_cmd
+from hasaki_hil.gate import record as records
 
 
 def print_train(r: dict) -> None:
@@ -154,29 +155,31 @@ def print_build(r: dict) -> None:
 
 
 def print_test(r: dict) -> None:
-    c = r["cycles"]
+    rec = records.from_result(r)
+    c = rec.cycles
     print(
-        f"{r['board']} ({r['target']}): {r['scheme']} variant {r['variant_sha256'][:12]}, "
-        f"firmware {r['firmware_sha256'][:12]}, {r['rows']} vectors"
+        f"{rec.board} ({rec.target}): {rec.scheme} variant {rec.variant_sha256[:12]}, "
+        f"firmware {rec.firmware_sha256[:12]}, {rec.rows} vectors"
     )
-    if "median" in c:
+    if c.has_figures:
         print(
-            f"  cycles per inference ({c['provenance']}): min {c['min']}, median {c['median']:.0f}, max {c['max']}"
-            f" ({c['microseconds_median']:.1f} us at the board's clock)"
+            f"  cycles per inference ({c.provenance}): min {c.min}, median {c.median:.0f}, max {c.max}"
+            f" ({c.microseconds_median:.1f} us at the board's clock)"
         )
-    m = r["metrics"]
-    if "accuracy" in m:
+    m = rec.metrics
+    if m.accuracy is not None:
         print(
-            f"  accuracy {m['accuracy']:.4%} (float {m['reference_accuracy']:.4%}), flips {m['flips']}, "
-            f"max abs error {m['max_abs_error']:.4g}"
+            f"  accuracy {m.accuracy:.4%} (float {m.reference_accuracy:.4%}), flips {m.flips}, "
+            f"max abs error {m.max_abs_error:.4g}"
         )
-    s = r["sizes"]
-    measured = f", measured {s['stack_measured']} B" if s.get("stack_measured") is not None else ""
-    print(f"  flash {s['flash']} B, static RAM {s['ram_static']} B, stack bound {s['stack']} B{measured}")
-    for reason in r["reasons"]:
+    s = rec.sizes
+    measured = f", measured {s.stack_measured} B" if s.stack_measured is not None else ""
+    print(f"  flash {s.flash} B, static RAM {s.ram_static} B, stack bound {s.stack} B{measured}")
+    for reason in rec.reasons:
         print(f"  {reason}")
-    print(f"  record {r['record']}")
-    print(f"Result: {r['verdict']}")
+    signed = "signed, key " + rec.signature["key_id"] if rec.signature else "unsigned"
+    print(f"  record {r['record']} ({signed})")
+    print(f"Result: {rec.verdict}")
 
 
 def print_serve(r: dict) -> None:
@@ -190,6 +193,7 @@ def print_flash(r: dict) -> None:
     if r.get("gate"):
         print(f"emulator gate on the exact firmware: {r['gate']['verdict']} ({r['gate']['record']})")
     basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
+    basis += " (signature verified)" if r.get("signed") else " (unsigned: checked for consistency only)"
     print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
     print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
     if "handshake" in r:

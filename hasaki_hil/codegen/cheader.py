@@ -62,10 +62,7 @@ def _int(v) -> str:
 
 
 def _io_types(v: Variant) -> tuple[str, str]:
-    first, last = v.layers[0], v.layers[-1]
-    tin = "int8_t" if first.kind == "int8" else "float"
-    tout = "int8_t" if last.kind == "int8" and last.activation != "softmax" else "float"
-    return tin, tout
+    return ("int8_t" if v.input_is_int8 else "float"), ("int8_t" if v.output_is_int8 else "float")
 
 
 def generate(v: Variant, prefix: str = "hsk", runtime_include: str = '#include "hsk_runtime.h"') -> str:

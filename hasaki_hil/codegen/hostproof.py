@@ -49,8 +49,7 @@ def build(v: Variant, workdir) -> Path:
 
 def run(exe: Path, v: Variant, X: np.ndarray) -> np.ndarray:
     """Native outputs [n, n_out] (int8 or float32) of the host-compiled model on raw inputs X."""
-    out_int8 = v.layers[-1].kind == "int8" and v.layers[-1].activation != "softmax"
-    dtype = np.int8 if out_int8 else np.float32
+    dtype = v.output_dtype
     data = np.ascontiguousarray(X, dtype=np.float32).tobytes()
     result = subprocess.run([str(exe)], input=data, capture_output=True, timeout=300)
     if result.returncode != 0:

@@ -14,6 +14,7 @@ from hasaki_hil.commands import quantize as quantize_cmd
 from hasaki_hil.commands import test as hil_test
 from hasaki_hil.commands.options import add_json
 from hasaki_hil.errors import UserError
+from hasaki_hil.gate import record as records
 from hasaki_hil.gate import verdict as gate
 from hasaki_hil.report import assemble as report
 from hasaki_hil.resources import EXAMPLE_DIR
@@ -73,15 +74,16 @@ def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = 
 
 
 def flash_decision(board: str, t: dict) -> dict:
-    """What `hasaki-hil flash` would do for this board, and why."""
-    if t["passed"]:
+    """What `hasaki-hil flash` would do for this board, and why (``t``: a ``test`` result)."""
+    rec = records.from_result(t)
+    if rec.passed:
         why = (
-            f"{t['scheme']} variant {t['variant_sha256'][:12]} PASSED on the emulated {board} "
-            f"(firmware {t['firmware_sha256'][:12]}, record {t['record']})"
+            f"{rec.scheme} variant {rec.variant_sha256[:12]} PASSED on the emulated {board} "
+            f"(firmware {rec.firmware_sha256[:12]}, record {t['record']})"
         )
     else:
-        why = f"no: the emulated {board} FAILED ({t['reasons'][0]})"
-    return {"board": board, "would_flash": t["passed"], "variant_sha256": t["variant_sha256"], "why": why}
+        why = f"no: the emulated {board} FAILED ({rec.reasons[0]})"
+    return {"board": board, "would_flash": rec.passed, "variant_sha256": rec.variant_sha256, "why": why}
 
 
 def add_parser(sub) -> None:

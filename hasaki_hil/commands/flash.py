@@ -1,15 +1,17 @@
-"""The ``flash`` command: upload only a firmware whose exact sha256 has a PASSED validation
-record, then check that the board reports the variant's model hash.
+"""The ``flash`` command: upload only a firmware that a PASSED validation record binds (every
+file the uploader writes, the variant, the board, the vectors, thresholds at least as strict
+as asked; signed when a record key is set: commands/flash_policy.py, gate/binding.py), then
+check that the board reports the variant's model hash.
 
 The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
 ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), picotool over
 the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
-the attiny85, the pico, the nucleo_f446re), the emulator gate runs first on that exact
-firmware behind a pty; otherwise (PlatformIO's ESP-IDF images) an on-board ``test`` record
-is required.
-``--force`` uploads anyway, loudly, and says so in the flash record.
+the attiny85, the pico, the nucleo_f446re), ``--vectors`` always runs the emulator gate on that
+exact firmware behind a pty, and its verdict decides; otherwise (PlatformIO's ESP-IDF images)
+an on-board ``test`` record is required.
+``--force`` uploads anyway, loudly, and says so (and what failed) in the flash record.
 """
 
 import datetime
@@ -17,15 +19,20 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.build import firmware
 from hasaki_hil.build import rp2040_boot2 as boot2
-from hasaki_hil.commands.options import add_build_dir, add_json
+from hasaki_hil.commands import flash_policy
+from hasaki_hil.commands.options import add_build_dir, add_gate_flags, add_json, gate_thresholds
 from hasaki_hil.errors import GateFailed, UserError
 from hasaki_hil.files import docfile
+from hasaki_hil.gate import binding, signing
+from hasaki_hil.gate import verdict as gate_verdict
 from hasaki_hil.model import variant as variant_mod
 
 FLASH_FORMAT = "hasaki-hil-flash"
@@ -117,33 +124,14 @@ def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
     ]
 
 
-def passing_record(fw_sha: str, variant_sha: str, folder: Path, explicit=None) -> tuple[Path | None, list[str]]:
-    """The first PASSED validation record for exactly this firmware and variant, and why others were not."""
-    candidates = [Path(explicit)] if explicit else sorted(folder.glob("validation-*.json"))
-    why = []
-    for path in candidates:
-        try:
-            rec = docfile.read(path, "hasaki-hil-validation", 1, "validation record")
-        except UserError as e:
-            why.append(str(e))
-            continue
-        if rec.get("firmware_sha256") != fw_sha:
-            why.append(f"{path.name}: for firmware {str(rec.get('firmware_sha256'))[:12]}, not {fw_sha[:12]}")
-        elif rec.get("variant_sha256") != variant_sha:
-            why.append(f"{path.name}: for another variant")
-        elif rec.get("verdict") != "PASSED":
-            why.append(f"{path.name}: verdict {rec.get('verdict')}")
-        else:
-            return path, why
-    return None, why
-
-
-def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: Path) -> dict:
+def emulator_gate(
+    variant_path, board: boards.Board, fw: firmware.Firmware, vectors, record: Path, thresholds, decision_threshold
+) -> dict:
     """Run ``test --port`` against this exact serial firmware on the emulated core."""
     from hasaki_hil.commands import test as hil_test
     from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
-    served = EmulatedSerialBoard(fw["elf"], board)
+    served = EmulatedSerialBoard(fw.elf, board)
     with served as port:
         return hil_test.run_test(
             variant_path,
@@ -152,7 +140,9 @@ def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: 
             port=port,
             record_path=record,
             show_progress=False,
-            firmware_elf=fw["elf"],
+            firmware_elf=fw.elf,
+            thresholds=thresholds,
+            threshold=decision_threshold,
         )
 
 
@@ -167,50 +157,80 @@ def flash(
     force: bool = False,
     dry_run: bool = False,
     build_dir=None,
+    thresholds: gate_verdict.Thresholds | None = None,
+    threshold: float = 0.5,
+    min_rows: int = binding.DEFAULT_MIN_ROWS,
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
+    thresholds = thresholds or gate_verdict.Thresholds()
+    asked = flash_policy.policy(v, thresholds, threshold, vectors, min_rows)
+    key = signing.key()
     if firmware_elf is None:
-        fw = build.build(variant_path, board, harness="serial", out_dir=build_dir)["firmware"]
+        fw = firmware.load(build.build(variant_path, board, harness="serial", out_dir=build_dir)["record"])
     else:
-        fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
-        fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built
-    cmd = uploader_command(board, fw, port)  # an image this board cannot boot is refused before any gate
-    folder = Path(fw["elf"]).parent
-    found, why = passing_record(fw["sha256"], v.sha256, folder, record)
+        fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
+        fw = replace(
+            fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf)
+        )  # what is on disk now, not what was built
+    cmd = uploader_command(board, fw.as_dict(), port)  # an image this board cannot boot is refused before any gate
+    uploaded = flash_policy.uploaded_paths(cmd)
+    folder = Path(fw.elf).parent
     gate = None
-    emulated = board.emulator is not None and fw.get("toolchain") == "system"  # the image the core runs
-    if found is None and vectors is not None and emulated and not force:
-        gate = emulator_gate(variant_path, board, fw, vectors, folder / "validation-serial-emulated.json")
-        found, why = passing_record(fw["sha256"], v.sha256, folder)
-    if found is None and not force:
-        hint = (
-            f"run the gate first: hasaki-hil flash ... --vectors DATA.csv (emulated), or hasaki-hil test "
-            f"{variant_path} --board {board.name} --port PORT --vectors DATA.csv on the board"
+    emulated = board.emulator is not None and fw.toolchain == "system"  # the image the core runs
+    if vectors is not None and emulated and not force:
+        # always a fresh run: an older PASSED record never outvotes what this firmware does now
+        gate = emulator_gate(
+            variant_path, board, fw, vectors, folder / "validation-serial-emulated.json", thresholds, threshold
         )
+        if not gate["passed"]:
+            raise GateFailed(
+                f"the emulator gate just run on this exact firmware gave verdict FAILED ({gate['reasons'][0]}); "
+                f"no older record counts against it (record: {gate['record']})"
+            )
+        candidates = [Path(gate["record"])]
+    else:
+        candidates = [Path(record)] if record else sorted(folder.glob("validation-*.json"))
+    found, rec, why = flash_policy.relying_record(
+        candidates, fw=fw, board=board.name, variant=v, uploaded=uploaded, policy=asked, key=key
+    )
+    if found is None and not force:
         raise GateFailed(
-            f"no PASSED validation record for firmware {fw['sha256'][:12]} of variant {v.sha256[:12]}"
-            + (": " + "; ".join(why[:3]) if why else "")
-            + f"\nhint: {hint}"
+            f"no PASSED validation record for firmware {fw.sha256[:12]} of variant {v.sha256[:12]} that this "
+            "upload can rely on" + (":\n  " + "\n  ".join(why[:4]) if why else ""),
+            hint=f"run the gate on this firmware: hasaki-hil flash ... --vectors DATA.csv (emulated), or hasaki-hil "
+            f"test {variant_path} --board {board.name} --port PORT --vectors DATA.csv on the board",
         )
     if force:
         print("WARNING: --force: uploading firmware WITHOUT a passing validation record", file=sys.stderr)
+    if key is None:
+        print(
+            f"note: no record key ({signing.ENV_KEY} or {signing.ENV_KEY_FILE}): records are unsigned and checked "
+            "only for consistency, not for who wrote them",
+            file=sys.stderr,
+        )
     result = {
         "board": board.name,
-        "firmware_sha256": fw["sha256"],
+        "firmware_sha256": fw.sha256,
         "variant_sha256": v.sha256,
         "record": str(found) if found else None,
+        "signed": rec is not None and key is not None,  # the record's signature verified with the key set
         "forced": force,
+        "refused_because": why if force and found is None else [],
+        "uploaded": [{"path": p, "sha256": binding.sha256_file(p)} for p in uploaded if Path(p).is_file()],
         "command": cmd,
         "dry_run": dry_run,
         "gate": gate and {"verdict": gate["verdict"], "record": gate["record"]},
+        "thresholds": thresholds.as_dict(),
         "tool_version": __version__,
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if not dry_run:
         if shutil.which(cmd[0]) is None:
             raise UserError(f"{cmd[0]} not found", hint=INSTALL_HINT[cmd[0].removesuffix(".py")])
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        with tempfile.TemporaryDirectory(prefix="hsk-upload-") as private:
+            staged = flash_policy.stage(cmd, uploaded, private, rec)
+            done = subprocess.run(staged, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise UserError(f"upload failed:\n{done.stderr.strip()[-600:]}", hint=" ".join(cmd))
         if port:
@@ -238,7 +258,19 @@ def add_parser(sub) -> None:
     p.add_argument("variant")
     p.add_argument("--board", required=True)
     p.add_argument("--port", help="serial port of the board (upload and the model-hash check)")
-    p.add_argument("--vectors", metavar="CSV", help="run the emulator gate on the exact firmware first")
+    p.add_argument(
+        "--vectors",
+        metavar="CSV",
+        help="the full test vectors: the gate re-runs on the exact firmware where the board is emulated, "
+        "otherwise a record must have judged exactly these",
+    )
+    add_gate_flags(p)
+    p.add_argument(
+        "--min-rows",
+        type=int,
+        default=binding.DEFAULT_MIN_ROWS,
+        help=f"without --vectors, the fewest rows a record must have judged ({binding.DEFAULT_MIN_ROWS})",
+    )
     p.add_argument("--firmware", help="upload this already-built ELF (its firmware.json beside it)")
     p.add_argument("--record", help="the validation record to rely on (default: search beside the firmware)")
     p.add_argument("--force", action="store_true", help="upload without a passing record (written into the record)")
@@ -259,4 +291,7 @@ def run(args) -> dict:
         force=args.force,
         dry_run=args.dry_run,
         build_dir=args.build_dir,
+        thresholds=gate_thresholds(args),
+        threshold=args.threshold,
+        min_rows=args.min_rows,
     )

@@ -114,33 +114,31 @@ def quantize_test(
         if layers or equalize:
             raise UserError("--scheme auto chooses layers and equalisation itself; drop --layers/--equalize")
         found = gate.auto(model, ds.X, ref, ds.Y, calib_X, t, threshold)
-        uniform = [r for r in found["tried"] if len(set(r["variant"]["layers"])) == 1]
+        uniform = [r for r in found.tried if len(set(r.summary["layers"])) == 1]
         result["auto"] = {
-            "tried": len(found["tried"]),
-            "passing": found["passing"],
-            "uniform": [{k: r.get(k) for k in ("variant", "passed", "reasons")} for r in uniform],
+            "tried": len(found.tried),
+            "passing": found.passing,
+            "uniform": [{k: r.as_dict()[k] for k in ("variant", "passed", "reasons")} for r in uniform],
         }
-        chosen = found["chosen"]
+        chosen = found.chosen
         if chosen is None:
             result.update(passed=False, reasons=["no variant passes, not even f32"])
             if junit is not None:
                 _write_junit(junit, result)
             return result
-        v = chosen.pop("_variant")
+        v = chosen.variant
         result.update(
             scheme="auto",
-            candidate=chosen["variant"],
-            metrics=chosen["metrics"],
+            candidate=chosen.summary,
+            metrics=chosen.metrics,
             passed=True,
-            reasons=chosen["reasons"],
+            reasons=list(chosen.reasons),
         )
     else:
         kinds = _kinds(scheme, layers, len(model.layers))
         v = gate.make(model, kinds, calib_X, scheme, equalize)
         r = gate.evaluate(v, ds.X, ref, ds.Y, t, threshold)
-        result.update(
-            scheme=scheme, candidate=r["variant"], metrics=r["metrics"], passed=r["passed"], reasons=r["reasons"]
-        )
+        result.update(scheme=scheme, candidate=r.summary, metrics=r.metrics, passed=r.passed, reasons=list(r.reasons))
         rows = gate.sensitivity(model, kinds, ds.X, ref, ds.Y, calib_X, t, threshold, equalize)
         if rows:
             result["per_layer"] = rows

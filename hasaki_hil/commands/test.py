@@ -2,47 +2,25 @@
 compare with the float reference using the gate's metrics, and write a validation record."""
 
 import datetime
-import hashlib
-import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
+from hasaki_hil.build import firmware
 from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds, positive_float
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.errors import UserError
-from hasaki_hil.files import docfile
-from hasaki_hil.gate import metrics
+from hasaki_hil.gate import binding, metrics, signing
+from hasaki_hil.gate import record as rec_mod
 from hasaki_hil.gate import verdict as gate
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.model.forward import predict as float_predict
 from hasaki_hil.progress import Progress
 from hasaki_hil.quant import reference
 from hasaki_hil.targets.base import FirmwareRef, Vectors
-
-RECORD_FORMAT = "hasaki-hil-validation"
-RECORD_VERSION = 1
-
-
-def vectors_hash(native: np.ndarray, labels: np.ndarray) -> str:
-    h = hashlib.sha256(np.ascontiguousarray(native).tobytes())
-    h.update(np.ascontiguousarray(labels, np.float64).tobytes())
-    return h.hexdigest()
-
-
-def cycle_summary(cycles: np.ndarray, provenance: str, clock_hz: int) -> dict:
-    if cycles.size == 0 or provenance == "none":  # no counter (the ATtiny85's serial firmware): no figures
-        return {"provenance": provenance}
-    med = float(statistics.median(cycles.tolist()))
-    return {
-        "provenance": provenance,
-        "min": int(cycles.min()),
-        "median": med,
-        "max": int(cycles.max()),
-        "microseconds_median": med / clock_hz * 1e6,
-    }
 
 
 def run_test(
@@ -72,12 +50,10 @@ def run_test(
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
-        fw = build.build(variant_path, board, harness="emu" if emulate else "serial")["firmware"]
-    else:  # the exact file to be flashed (flash's emulator gate)
-        from hasaki_hil.build import firmware
-
-        fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
-        fw["sha256"] = firmware.sha256_file(firmware_elf)
+        fw = firmware.load(build.build(variant_path, board, harness="emu" if emulate else "serial")["record"])
+    else:  # the exact file to be flashed (flash's emulator gate): its hash as it is on disk now
+        fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
+        fw = replace(fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf))
     progress = Progress(len(native), "test", enabled=show_progress)
     if emulate:
         from hasaki_hil.targets.emulated import EmulatorTarget
@@ -87,7 +63,7 @@ def run_test(
         from hasaki_hil.targets.serial import SerialTarget
 
         target = SerialTarget(port, baud or board.baud, timeout=timeout)
-    firmware_ref = FirmwareRef(fw["elf"], fw["variant_sha256"])
+    firmware_ref = FirmwareRef(fw.elf, fw.variant_sha256)
     result = target.run(firmware_ref, Vectors.for_variant(v, native), progress.update)
     kind = target.kind
     progress.close()
@@ -97,11 +73,11 @@ def run_test(
     if result.faults:
         passed = False
         reasons.append(f"the firmware faulted: {result.faults[0]['fault']}")
-    got = result.outputs if n_done else np.zeros((0, v.dims[-1]), v.out_dtype)
-    if v.out_dtype == np.int8:
-        mismatch = int(np.sum(np.any(got != ref_out.q_outputs[:n_done], axis=1)))
+    got = result.outputs if n_done else np.zeros((0, v.dims[-1]), v.output_dtype)
+    if v.output_is_int8:
         from hasaki_hil.quant.qmath import dequantize
 
+        mismatch = int(np.sum(np.any(got != ref_out.q_outputs[:n_done], axis=1)))
         out_q = v.layers[-1].out_q
         device = dequantize(got, out_q.scale, out_q.zero_point)
     else:
@@ -113,58 +89,49 @@ def run_test(
     float_ref = float_predict(model, ds.X)
     m = metrics.compare(device, float_ref[:n_done], v.output_activation, ds.Y[:n_done], threshold) if n_done else {}
     if n_done:
-        ok, gate_reasons = gate.verdict(m, t)
-        passed = passed and ok
-        reasons += gate_reasons
-    record = {
-        "format": RECORD_FORMAT,
-        "version": RECORD_VERSION,
-        "verdict": "PASSED" if passed else "FAILED",
-        "reasons": reasons,
-        "firmware_sha256": fw["sha256"],
-        "variant_sha256": v.sha256,
-        "model_sha256": v.parent_sha256,
-        "vectors_sha256": vectors_hash(native, ds.Y),
-        "vectors": str(vectors_csv),
-        "rows": ds.n_rows,
-        "board": board.name,
-        "target": kind,
-        "scheme": v.scheme,
-        "layers": list(v.kinds),
-        "thresholds": t.as_dict(),
-        "metrics": m,
-        "error_histogram": metrics.error_histogram(device, float_ref[:n_done]) if n_done else None,
-        "host_reference_mismatches": mismatch,
-        "cycles": cycle_summary(result.cycles, result.provenance, result.info.get("clock_hz") or board.clock_hz),
-        "sizes": {
-            "flash": fw["flash_bytes"],
-            "ram_static": fw["ram_bytes"],
-            "stack": fw["stack"].get("bytes"),
-            "stack_measured_low_water": result.info.get("stack_low_water"),
-            "stack_measured": result.info.get("stack_measured_bytes"),
-        },
-        "faults": result.faults,
-        "link_retries": len(result.retries),
-        "tool_version": __version__,
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-    path = Path(record_path or Path(fw["elf"]).parent / f"validation-{kind.split(':')[0]}.json")
-    docfile.write(path, record)
+        judged = gate.verdict(m, t)
+        passed = passed and judged.passed
+        reasons += judged.reasons
+    rec = rec_mod.ValidationRecord(
+        verdict="PASSED" if passed else "FAILED",
+        reasons=tuple(reasons),
+        firmware_sha256=fw.sha256,
+        variant_sha256=v.sha256,
+        model_sha256=v.parent_sha256,
+        vectors_sha256=rec_mod.vectors_hash(native, ds.Y),
+        vectors=str(vectors_csv),
+        rows=ds.n_rows,
+        board=board.name,
+        target=kind,
+        scheme=v.scheme,
+        layers=tuple(v.kinds),
+        thresholds=t,
+        metrics=rec_mod.Metrics.from_dict(m),
+        error_histogram=metrics.error_histogram(device, float_ref[:n_done]) if n_done else None,
+        host_reference_mismatches=mismatch,
+        cycles=rec_mod.CycleSummary.of(result.cycles, result.provenance, result.info.get("clock_hz") or board.clock_hz),
+        sizes=rec_mod.Sizes(
+            flash=fw.flash_bytes,
+            ram_static=fw.ram_bytes,
+            stack=fw.stack.get("bytes"),
+            stack_measured_low_water=result.info.get("stack_low_water"),
+            stack_measured=result.info.get("stack_measured_bytes"),
+        ),
+        faults=tuple(result.faults),
+        link_retries=len(result.retries),
+        tool_version=__version__,
+        time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        decision_threshold=threshold,
+        artefacts=binding.artefacts(fw),
+    )
+    rec = rec_mod.sign(rec, signing.key())
+    path = Path(record_path or Path(fw.elf).parent / f"validation-{rec.target_kind}.json")
+    rec_mod.save(rec, path)
     if junit is not None:
         from hasaki_hil.gate import junit as junit_mod
 
-        # reasons list what failed first (faults, reference mismatches, then the gate's failing limits)
-        case = junit_mod.case(
-            f"{board.name}/{v.scheme}:{v.sha256[:12]}",
-            f"hasaki-hil.test.{board.name}",
-            passed,
-            reasons[0] if reasons else "",
-            reasons + [f"record: {path}"],
-        )
-        junit_mod.write(junit, "hasaki-hil test", [case])
-    record["record"] = str(path)
-    record["passed"] = passed
-    return record
+        junit_mod.write(junit, "hasaki-hil test", [junit_mod.record_case(rec, path)])
+    return {**rec.as_dict(), "record": str(path), "passed": rec.passed}
 
 
 def add_parser(sub) -> None:

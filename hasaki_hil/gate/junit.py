@@ -4,6 +4,7 @@ the verdict is FAILED. Written atomically."""
 import xml.etree.ElementTree as ET
 
 from hasaki_hil.files import atomic
+from hasaki_hil.gate.record import ValidationRecord
 
 
 def case(name: str, classname: str, passed: bool, message: str, details: list[str], seconds: float = 0.0) -> dict:
@@ -15,6 +16,18 @@ def case(name: str, classname: str, passed: bool, message: str, details: list[st
         "details": details,
         "seconds": seconds,
     }
+
+
+def record_case(rec: ValidationRecord, path) -> dict:
+    """The case for one validation record; its reasons list what failed first (faults, reference
+    mismatches, then the gate's failing limits)."""
+    return case(
+        f"{rec.board}/{rec.scheme}:{rec.variant_sha256[:12]}",
+        f"hasaki-hil.test.{rec.board}",
+        rec.passed,
+        rec.reasons[0] if rec.reasons else "",
+        [*rec.reasons, f"record: {path}"],
+    )
 
 
 def write(path, suite: str, cases: list[dict]) -> None:

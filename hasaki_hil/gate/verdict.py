@@ -51,8 +51,50 @@ class Thresholds:
         return asdict(self)
 
 
-def verdict(m: dict, t: Thresholds) -> tuple[bool, list[str]]:
-    """(passed, reasons): one reason per checked limit, failing ones first."""
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer for one set of metrics: passed, and one reason per checked limit, failing first."""
+
+    passed: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """One candidate judged by the host reference: what it is, its metrics and its verdict.
+    ``variant`` is None for a mix that could not be built (its reason says why)."""
+
+    summary: dict  # describe(): scheme, layers, equalized, param_bytes, sha256
+    metrics: dict | None
+    verdict: Verdict
+    variant: Variant | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.verdict.reasons
+
+    def as_dict(self) -> dict:
+        out = {"variant": self.summary, "passed": self.passed, "reasons": list(self.reasons)}
+        if self.metrics is not None:
+            out["metrics"] = self.metrics
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class AutoResult:
+    """The auto search: every candidate tried, and the smallest passing one (None if none passes)."""
+
+    chosen: Evaluation | None
+    tried: tuple[Evaluation, ...]
+    passing: int
+
+
+def verdict(m: dict, t: Thresholds) -> Verdict:
+    """One reason per checked limit, failing ones first."""
     checks = []
     if "flip_rate" in m and t.max_flip_rate is not None:
         checks.append(
@@ -90,14 +132,13 @@ def verdict(m: dict, t: Thresholds) -> tuple[bool, list[str]]:
         ok = m["l2r"] <= l2r_limit
         checks.append((ok, f"l2r {m['l2r']:.4g} {'<=' if ok else '>'} {l2r_limit:.4g}"))
     checks.sort(key=lambda c: c[0])
-    return all(ok for ok, _ in checks), [reason for _, reason in checks]
+    return Verdict(all(ok for ok, _ in checks), tuple(reason for _, reason in checks))
 
 
-def evaluate(variant: Variant, X: np.ndarray, ref: np.ndarray, labels, t: Thresholds, threshold: float) -> dict:
+def evaluate(variant: Variant, X: np.ndarray, ref: np.ndarray, labels, t: Thresholds, threshold: float) -> Evaluation:
     out = reference.run(variant, X).outputs
     m = metrics.compare(out, ref, variant.output_activation, labels, threshold)
-    passed, reasons = verdict(m, t)
-    return {"variant": describe(variant), "metrics": m, "passed": passed, "reasons": reasons}
+    return Evaluation(describe(variant), m, verdict(m, t), variant)
 
 
 def describe(v: Variant) -> dict:
@@ -129,7 +170,7 @@ def sensitivity(
         one = ["f32"] * n
         one[k] = kinds[k]
         r = evaluate(make(model, one, calib_X, "mixed", equalize), X, ref, labels, t, threshold)
-        m = r["metrics"]
+        m = r.metrics
         rows.append(
             {
                 "layer": k + 1,
@@ -137,7 +178,7 @@ def sensitivity(
                 "flips": m.get("flips"),
                 "l2r": m["l2r"],
                 "max_abs_error": m["max_abs_error"],
-                "passed": r["passed"],
+                "passed": r.passed,
             }
         )
     return rows
@@ -167,19 +208,16 @@ def scheme_name(kinds: list[str]) -> str:
     return kinds[0] if len(set(kinds)) == 1 else "mixed"
 
 
-def auto(model: Model, X, ref, labels, calib_X, t: Thresholds, threshold: float) -> dict:
+def auto(model: Model, X, ref, labels, calib_X, t: Thresholds, threshold: float) -> AutoResult:
     """Try the schemes, equalisation and per-layer mixes; pick the smallest passing variant."""
     tried = []
     for kinds, eq in candidates(len(model.layers)):
         try:
             v = make(model, kinds, calib_X, scheme_name(kinds), eq)
         except UserError as e:  # this mix cannot be built (e.g. softmax in an int8 hidden layer)
-            tried.append({"variant": {"layers": kinds, "equalized": eq}, "passed": False, "reasons": [str(e)]})
+            tried.append(Evaluation({"layers": kinds, "equalized": eq}, None, Verdict(False, (str(e),))))
             continue
-        r = evaluate(v, X, ref, labels, t, threshold)
-        r["_variant"] = v
-        tried.append(r)
-    passing = [r for r in tried if r["passed"]]
-    passing.sort(key=lambda r: (r["variant"]["param_bytes"], r["metrics"].get("flips") or 0, r["metrics"]["l2r"]))
-    chosen = passing[0] if passing else None
-    return {"chosen": chosen, "tried": tried, "passing": len(passing)}
+        tried.append(evaluate(v, X, ref, labels, t, threshold))
+    passing = [r for r in tried if r.passed]
+    passing.sort(key=lambda r: (r.summary["param_bytes"], r.metrics.get("flips") or 0, r.metrics["l2r"]))
+    return AutoResult(passing[0] if passing else None, tuple(tried), len(passing))

@@ -109,24 +109,31 @@ class Variant:
         return self.layers[-1].activation
 
     @property
-    def in_dtype(self) -> type:
-        """What the device takes per input: int8 where the first layer is int8, else float32."""
-        return np.int8 if self.layers[0].kind == "int8" else np.float32
-
-    @property
-    def out_dtype(self) -> type:
-        """What the device writes per output: the int8 logits of an int8 last layer, except that a
-        softmax is computed in float on the dequantised logits (so float32 then)."""
-        last = self.layers[-1]
-        return np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
-
-    @property
     def is_classifier(self) -> bool:
         return self.output_activation in ("sigmoid", "softmax")
 
     @property
     def param_bytes(self) -> int:
         return sum(layer.param_bytes for layer in self.layers)
+
+    @property
+    def input_is_int8(self) -> bool:
+        """The firmware takes int8 inputs (normalised and quantised by the host) when the first layer is int8."""
+        return self.layers[0].kind == "int8"
+
+    @property
+    def output_is_int8(self) -> bool:
+        """The firmware returns int8 when the last layer is int8 and not softmax (softmax is computed in float)."""
+        last = self.layers[-1]
+        return last.kind == "int8" and last.activation != "softmax"
+
+    @property
+    def input_dtype(self) -> np.dtype:
+        return np.dtype(np.int8 if self.input_is_int8 else np.float32)
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        return np.dtype(np.int8 if self.output_is_int8 else np.float32)
 
     @property
     def sha256(self) -> str:

@@ -51,8 +51,8 @@ def native_inputs(variant: Variant, X: np.ndarray) -> np.ndarray:
     """What the firmware's predict takes for raw inputs X: normalised floats, or for an int8
     first layer the normalised, quantised int8 values (PREFIX_quantize_input)."""
     a = normalise(X, variant.input_offset, variant.input_scale)
-    first = variant.layers[0]
-    if first.kind == "int8":
+    if variant.input_is_int8:
+        first = variant.layers[0]
         return qmath.quantize(a, first.in_q.inv_scale, first.in_q.zero_point)
     return np.asarray(X, np.float32)
 
@@ -60,7 +60,7 @@ def native_inputs(variant: Variant, X: np.ndarray) -> np.ndarray:
 def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
     """Outputs for raw inputs X, or with ``native`` for inputs already in predict's native
     type (int8 values for an int8 first layer; raw floats otherwise)."""
-    int8_in = native and variant.layers[0].kind == "int8"
+    int8_in = native and variant.input_is_int8
     a = None if int8_in else normalise(X, variant.input_offset, variant.input_scale)
     q = np.asarray(X, np.int8) if int8_in else None  # the int8 activations while consecutive int8 layers run
     prev = None

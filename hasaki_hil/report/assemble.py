@@ -12,27 +12,14 @@ import os
 from pathlib import Path
 
 from hasaki_hil import boards
-from hasaki_hil.commands import test as hil_test
 from hasaki_hil.errors import UserError
-from hasaki_hil.files import atomic, docfile
+from hasaki_hil.files import atomic
+from hasaki_hil.gate import record as records
+from hasaki_hil.gate.record import ValidationRecord
 
-_REQUIRED = ("verdict", "reasons", "board", "target", "variant_sha256", "firmware_sha256", "scheme", "layers")
 _METRICS = ("accuracy", "reference_accuracy", "flips", "flip_rate", "fn_change", "fp_change", "max_abs_error")
 _METRICS += ("mean_abs_error", "rmse", "l2r")
-_SECTIONS = ("metrics", "cycles", "sizes")
 _EMULATED = ("exact", "estimate")
-
-
-def load(path) -> dict:
-    doc = docfile.read(path, hil_test.RECORD_FORMAT, hil_test.RECORD_VERSION, "validation record")
-    missing = [k for k in (*_REQUIRED, *_SECTIONS) if k not in doc]
-    if missing or not all(isinstance(doc[k], dict) for k in _SECTIONS):
-        what = ", ".join(missing) or "metrics, cycles or sizes"
-        raise UserError(
-            f"{os.fspath(path)} is a damaged validation record (missing or malformed: {what})",
-            hint="re-run `hasaki-hil test` to write it again",
-        )
-    return doc
 
 
 def _percent(used, limit) -> float | None:
@@ -52,35 +39,36 @@ def _board_info(name: str) -> dict:
     }
 
 
-def _entry(path, doc: dict) -> dict:
-    s = doc["sizes"]
+def _entry(path, rec: ValidationRecord) -> dict:
+    s = rec.sizes
     # the stack grows into the RAM the static data leaves, so the two together must fit
-    ram_used = None if s.get("ram_static") is None else s["ram_static"] + (s.get("stack") or 0)
-    info = _board_info(doc["board"])
+    ram_used = None if s.ram_static is None else s.ram_static + (s.stack or 0)
+    info = _board_info(rec.board)
     flash_limit, ram_limit = info["flash_limit"], info["ram_limit"]
+    metrics = rec.metrics.as_dict()
     return {
         "record": os.fspath(path),
-        "board": doc["board"],
-        "target": doc["target"],
-        "label": f"{doc['scheme']} {doc['variant_sha256'][:8]}",
-        "scheme": doc["scheme"],
-        "layers": doc["layers"],
-        "variant_sha256": doc["variant_sha256"],
-        "firmware_sha256": doc["firmware_sha256"],
-        "verdict": doc["verdict"],
-        "reasons": doc["reasons"],
-        "rows": doc.get("rows"),
-        "time": doc.get("time"),
-        "metrics": {k: doc["metrics"][k] for k in _METRICS if k in doc["metrics"]},
-        "cycles": doc["cycles"],
-        "error_histogram": doc.get("error_histogram"),
+        "board": rec.board,
+        "target": rec.target,
+        "label": f"{rec.scheme} {rec.variant_sha256[:8]}",
+        "scheme": rec.scheme,
+        "layers": list(rec.layers),
+        "variant_sha256": rec.variant_sha256,
+        "firmware_sha256": rec.firmware_sha256,
+        "verdict": rec.verdict,
+        "reasons": list(rec.reasons),
+        "rows": rec.rows,
+        "time": rec.time,
+        "metrics": {k: metrics[k] for k in _METRICS if k in metrics},
+        "cycles": rec.cycles.as_dict(),
+        "error_histogram": rec.error_histogram,
         "sizes": {
-            "flash": s.get("flash"),
+            "flash": s.flash,
             "flash_limit": flash_limit,
-            "flash_percent": _percent(s.get("flash"), flash_limit),
-            "ram_static": s.get("ram_static"),
-            "stack_bound": s.get("stack"),
-            "stack_measured": s.get("stack_measured"),
+            "flash_percent": _percent(s.flash, flash_limit),
+            "ram_static": s.ram_static,
+            "stack_bound": s.stack,
+            "stack_measured": s.stack_measured,
             "ram_with_stack": ram_used,
             "ram_limit": ram_limit,
             "ram_percent": _percent(ram_used, ram_limit),
@@ -115,7 +103,7 @@ def _pairs(entries: list[dict]) -> list[dict]:
 def assemble(paths) -> dict:
     if not paths:
         raise UserError("give at least one validation record")
-    entries = [_entry(p, load(p)) for p in paths]
+    entries = [_entry(p, records.load(p)) for p in paths]
     entries.sort(key=lambda e: (e["board"], e["label"], e["target"]))
     by_board = [
         {"board": name, **_board_info(name), "entries": [e for e in entries if e["board"] == name]}

@@ -35,7 +35,7 @@ class Vectors:
 
     @classmethod
     def for_variant(cls, variant, native: np.ndarray) -> Vectors:
-        return cls(tuple(row.tobytes() for row in native), variant.out_dtype, variant.dims[-1], variant.sha256)
+        return cls(tuple(row.tobytes() for row in native), variant.output_dtype, variant.dims[-1], variant.sha256)
 
     def __len__(self) -> int:
         return len(self.inputs)

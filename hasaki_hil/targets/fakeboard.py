@@ -36,7 +36,7 @@ class FakeBoard:
         self.variant = variant
         self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
         self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
-        self.in_dtype = variant.in_dtype
+        self.in_dtype = variant.input_dtype
         self.hello = protocol.Hello(
             board,
             0,
@@ -44,8 +44,8 @@ class FakeBoard:
             variant.sha256,
             variant.dims[0],
             variant.dims[-1],
-            variant.in_dtype == np.int8,
-            variant.out_dtype == np.int8,
+            variant.input_is_int8,
+            variant.output_is_int8,
         )
         self.runs = 0
         self._stop = threading.Event()
