@@ -222,8 +222,8 @@ def test_the_uploader_gets_private_copies_checked_against_the_record(setup, cli,
     swapped after the checks (between check and upload) is never written to the board."""
     from hasaki_hil.boards import registry as boards
     from hasaki_hil.commands import flash as flash_cmd
-    from hasaki_hil.gate import flash_policy
     from hasaki_hil.errors import GateFailed
+    from hasaki_hil.gate import flash_policy
     from hasaki_hil.gate import record as record_mod
 
     d, data, good, bad = setup
@@ -250,8 +250,7 @@ def test_the_uploader_gets_private_copies_checked_against_the_record(setup, cli,
 
 def test_a_record_of_other_vectors_does_not_count_when_vectors_are_given(setup, cli, tmp_path):
     """Where the board cannot be emulated, flash --vectors checks the record judged exactly those vectors."""
-    from hasaki_hil.gate import flash_policy
-    from hasaki_hil.gate import binding
+    from hasaki_hil.gate import binding, flash_policy
     from hasaki_hil.gate import record as record_mod
     from hasaki_hil.gate import verdict as gate_verdict
 

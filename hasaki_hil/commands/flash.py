@@ -27,11 +27,10 @@ from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.build import firmware
 from hasaki_hil.build import rp2040_boot2 as boot2
-from hasaki_hil.gate import flash_policy
 from hasaki_hil.commands.options import add_build_dir, add_gate_flags, add_json, gate_thresholds
 from hasaki_hil.errors import GateFailed, UserError
 from hasaki_hil.files import docfile
-from hasaki_hil.gate import binding, signing
+from hasaki_hil.gate import binding, flash_policy, signing
 from hasaki_hil.gate import verdict as gate_verdict
 from hasaki_hil.model import variant as variant_mod
 
