@@ -98,8 +98,8 @@ def _mac16() -> list[Instr]:
             for half, hbits in _HALVES:
                 pattern = f"{op2} 10{hbits} {fields} 0100"
                 out.append(I(f"MULA.{form}.{half}.{suffix}", pattern, "MAC16", "mac16_ld", src=src, dst="s"))
-    out.append(I("LDINC", "1000 0000 00ww ssss 0000 0100", "MAC16_LD", "load", src="s", dst="s"))
-    out.append(I("LDDEC", "1001 0000 00ww ssss 0000 0100", "MAC16_LD", "load", src="s", dst="s"))
+    out.append(I("LDINC", "1000 0000 00ww ssss 0000 0100", "MAC16_LD", "mac16_ld", src="s", dst="s"))
+    out.append(I("LDDEC", "1001 0000 00ww ssss 0000 0100", "MAC16_LD", "mac16_ld", src="s", dst="s"))
     return out
 
 
