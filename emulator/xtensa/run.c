@@ -37,6 +37,8 @@ static uint32_t f_to_int(float f, unsigned scale, unsigned op)
         return op == OP_UTRUNC_S ? 0xffffffffu : 0x7fffffffu;
     }
     double r;
+    fexcept_t flags; /* libm's trunc/floor/ceil may raise inexact: the flags are decided below */
+    fegetexceptflag(&flags, FE_ALL_EXCEPT);
     switch (op) {
     case OP_ROUND_S: { /* to nearest, ties to even, whatever FCR says */
         double fl = floor(x), d = x - fl;
@@ -47,8 +49,9 @@ static uint32_t f_to_int(float f, unsigned scale, unsigned op)
     case OP_CEIL_S: r = ceil(x); break;
     default: r = trunc(x);
     }
+    fesetexceptflag(&flags, FE_ALL_EXCEPT);
     if (op == OP_UTRUNC_S) {
-        if (signbit(x) && x != 0) { /* negative: invalid, and the signed conversion's result */
+        if (r < 0) { /* -1 or less: invalid, and the signed conversion's (saturated) result */
             feraiseexcept(FE_INVALID);
             return r < -2147483648.0 ? 0x80000000u : (uint32_t)(int32_t)r;
         }
@@ -619,6 +622,11 @@ H_FCMP: {
     NEED_FPU();
     float a = F(FS_), b = F(FT_);
     int un = isunordered(a, b), v;
+    if (un) { /* the ordered-less predicates signal on any NaN, the others on a signalling one */
+        int snan = (isnan(a) && !(c->fr[FS_] & 0x400000)) || (isnan(b) && !(c->fr[FT_] & 0x400000));
+        if (snan || op == OP_OLT_S || op == OP_ULT_S || op == OP_OLE_S || op == OP_ULE_S)
+            feraiseexcept(FE_INVALID);
+    }
     switch (op) {
     case OP_UN_S: v = un; break;
     case OP_OEQ_S: v = !un && a == b; break;
