@@ -74,22 +74,20 @@ static uint32_t f_to_int(float f, unsigned scale, unsigned op)
 
 /* The cycle at which an instruction reading its sources may issue (load-use and other result
  * latencies: ready[] holds when each register's pending result arrives). */
-static unsigned long long interlock(const Cpu *c, unsigned op, uint32_t w, unsigned wb4, unsigned long long cyc)
+static inline __attribute__((always_inline)) unsigned long long
+interlock(const Cpu *c, unsigned op, uint32_t w, unsigned wb4, unsigned long long cyc)
 {
     unsigned src = XT_SRC[op], fsrc = XT_FSRC[op];
-    unsigned f[3] = {(w >> 12) & 15, (w >> 8) & 15, (w >> 4) & 15};
-    for (int i = 0; i < 3; i++) {
-        if ((src >> i) & 1) {
-            unsigned long long r = c->ready[(wb4 + f[i]) & 63];
-            if (r > cyc)
-                cyc = r;
-        }
-        if ((fsrc >> i) & 1) {
-            unsigned long long r = c->ready[64 + f[i]];
-            if (r > cyc)
-                cyc = r;
-        }
-    }
+    unsigned long long r;
+#define WAIT(mask, field, index) \
+    if (mask & field) { r = c->ready[index]; cyc = r > cyc ? r : cyc; }
+    WAIT(src, 1, (wb4 + ((w >> 12) & 15)) & 63)
+    WAIT(src, 2, (wb4 + ((w >> 8) & 15)) & 63)
+    WAIT(src, 4, (wb4 + ((w >> 4) & 15)) & 63)
+    WAIT(fsrc, 1, 64 + ((w >> 12) & 15))
+    WAIT(fsrc, 2, 64 + ((w >> 8) & 15))
+    WAIT(fsrc, 4, 64 + ((w >> 4) & 15))
+#undef WAIT
     return cyc;
 }
 

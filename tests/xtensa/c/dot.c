@@ -24,12 +24,15 @@ int8_t ia[N], ib[N];
 volatile float fout;
 volatile int32_t iout;
 int repeat = 1;
+int kernels = 3; /* 1: the float product, 2: the int8 one */
 
 int main(void)
 {
     for (int r = 0; r < repeat; r++) {
-        fout = hsk_fdot(fa, fb, N);
-        iout = hsk_idot(ia, ib, N);
+        if (kernels & 1)
+            fout = hsk_fdot(fa, fb, N);
+        if (kernels & 2)
+            iout = hsk_idot(ia, ib, N);
     }
     return 0;
 }
