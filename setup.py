@@ -1,4 +1,4 @@
-"""Builds the C extensions (the AVR core's execution loop, the unicorn cores' block hook);
+"""Builds the C extensions (the AVR and Xtensa cores' execution loops, the unicorn cores' block hook);
 all package metadata lives in pyproject.toml."""
 
 from setuptools import Extension, setup
@@ -10,6 +10,14 @@ setup(
             sources=["emulator/avr/_avrcore.c", "emulator/avr/run.c", "emulator/avr/timer.c", "emulator/avr/irq.c"],
             depends=["emulator/avr/cpu.h", "emulator/avr/_isa.h"],
             extra_compile_args=["-O2"],  # the speed requirement assumes an optimised loop
+        ),
+        Extension(
+            "emulator.xtensa._xtcore",
+            sources=["emulator/xtensa/_xtcore.c", "emulator/xtensa/run.c", "emulator/xtensa/state.c"],
+            depends=["emulator/xtensa/cpu.h", "emulator/xtensa/_isa.h"],
+            # -frounding-math: the loop runs FP instructions under the FCR rounding mode it sets
+            extra_compile_args=["-O2", "-frounding-math"],
+            libraries=["m"],
         ),
         Extension(
             "emulator.unicorn._blockhook",

@@ -71,3 +71,20 @@ class UnsupportedPeripheral(CpuFault):
     def __init__(self, pc: int, cycles: int, what: str):
         super().__init__(f"not emulated: {what}", pc, cycles)
         self.what = what
+
+
+class UnalignedAccess(MemoryFault):
+    """A load or store whose address is not a multiple of its size (the ESP32 raises
+    LoadStoreAlignmentCause; the emulator stops)."""
+
+    def __init__(self, pc: int, cycles: int, address: int):
+        CpuFault.__init__(self, f"unaligned access to 0x{address:08x}", pc, cycles)
+        self.address = address
+        self.space = "data"
+
+
+class DivideByZero(CpuFault):
+    """An integer divide or remainder by zero (Xtensa IntegerDivideByZeroCause)."""
+
+    def __init__(self, pc: int, cycles: int):
+        super().__init__("integer divide by zero", pc, cycles)
