@@ -95,7 +95,7 @@ BOARDS = (
         "esp32dev",
         "espressif32",
         None,
-        None,
+        "xtensa-esp32",  # hasaki_hil/xtensa_toolchain.py, not a toolchain.TARGETS entry
     ),
     Board(
         "esp32c3",

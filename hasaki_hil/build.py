@@ -11,18 +11,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import atomic, boards, codegen, firmware, fit, stack, toolchain, uf2
+from . import atomic, boards, codegen, firmware, fit, stack, toolchain, uf2, xtensa_toolchain
 from . import variant as variant_mod
 from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 HARNESSES = {"emu": "emu_main.c", "serial": None}  # serial: per board, see serial_harness()
 # The serial firmware per board and driver. The system builds are bare metal and run on the
-# emulated cores too; PlatformIO builds the ESP boards' firmware on ESP-IDF instead (a real
-# ESP32 boots only an ESP-IDF image; Debian has no Xtensa compiler).
+# emulated cores too; PlatformIO builds the ESP boards' firmware on ESP-IDF instead. The
+# system ESP32 build is a bare-metal image the ROM bootloader loads (docs/esp32.md).
 SERIAL_HARNESS = {
     "uno": "serial_avr.c",
     "attiny85": "serial_soft_avr.c",
+    "esp32": "serial_esp32.c",
     "esp32c3": "serial_esp32c3.c",
     "pico": "serial_rp2040.c",
     "nucleo_f446re": "serial_stm32f4.c",
@@ -97,6 +98,9 @@ def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
 
 def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) -> tuple[Path, list]:
     elf = out_dir / "firmware.elf"
+    if board.arch == "xtensa":  # clang, llvm-mc and GNU ld: hasaki_hil/xtensa_toolchain.py
+        elf, cmds = xtensa_toolchain.harness(model_dir, out_dir, harness, defines)
+        return elf, xtensa_toolchain.flat_command(cmds)
     extra = ("-fstack-usage", *defines, *ANALYSIS_LINK.get(board.arch, ()))
     cmd = toolchain.harness_command(board.toolchain_target, model_dir, elf, harness=harness, extra=extra)
     toolchain.run(cmd, f"building for {board.name}", cwd=out_dir)
@@ -163,6 +167,8 @@ def build(
         toolchain.run(
             [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
         )
+    if board.arch == "xtensa" and driver == "system":  # the ROM bootloader's image format, by esptool
+        xtensa_toolchain.elf2image(elf, image)
     if board.uf2_family is not None and image.is_file():  # the boot drive's format, for drag and drop
         atomic.write_bytes(out_dir / "firmware.uf2", uf2.encode(image.read_bytes(), _image_base(elf), board.uf2_family))
     sections, symbols, memory = firmware.read_elf(elf)
@@ -190,6 +196,8 @@ def build(
         "sizes": firmware.size_report(fw),
         "record": str(out_dir / "firmware.json"),
     }
+    if board.arch == "xtensa" and driver == "system":  # where the image goes in flash
+        report["image"] = {"path": str(image), "address": hex(xtensa_toolchain.IMAGE_ADDRESS)}
     if check_fit and not result.passed:
         raise UserError(f"{source.name} does not fit {board.name}:\n  " + "\n  ".join(result.reasons))
     return report
