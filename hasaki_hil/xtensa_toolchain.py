@@ -93,14 +93,17 @@ def build(
     layout: str = "chip",
     elf_name: str = "firmware.elf",
 ) -> tuple[Path, list[list[str]]]:
-    """C ``sources`` (with the start-up and the runtime) into ``out_dir/elf_name``; side
+    """C (and .S) ``sources``, with the start-up and the runtime, into ``out_dir/elf_name``; side
     outputs (.s, .o, .su, .map) land in ``out_dir``. Returns the ELF and every command run."""
     out_dir = Path(out_dir)
     commands: list[list[str]] = []
     objs = []
     for src in (*map(Path, sources), RUNTIME):
         obj = out_dir / f"{src.stem}.o"
-        commands += compile_c(src, obj, (*includes, RUNTIME_DIR), extra, cwd=out_dir)
+        if src.suffix == ".S":
+            commands += assemble(src, obj, cwd=out_dir)
+        else:
+            commands += compile_c(src, obj, (*includes, RUNTIME_DIR), extra, cwd=out_dir)
         objs.append(obj)
     start = out_dir / "esp32_startup.o"
     commands += assemble(STARTUP, start, cwd=out_dir)
