@@ -1,0 +1,86 @@
+"""hasaki-hil build for the ESP32 with the system toolchain: the emulator and the serial
+harness, the flash image esptool makes of the ELF, and what a compiler error looks like."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from elftools.elf.elffile import ELFFile
+from esptool.bin_image import LoadFirmwareImage
+
+from hasaki_hil import quantize, xtensa_toolchain
+from hasaki_hil import variant as variant_mod
+from hasaki_hil.errors import UserError
+
+from ..test_codegen import random_model
+
+
+@pytest.fixture(scope="module")
+def variant_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("variants")
+    rng = np.random.default_rng(3)
+    model = random_model(rng, (12, 8, 4, 1), ("relu", "relu", "sigmoid"))
+    X = rng.normal(size=(200, 12))
+    paths = {}
+    for scheme in ("f32", "int8"):
+        paths[scheme] = d / f"{scheme}.variant"
+        variant_mod.save(quantize.build(model, [scheme] * 3, X, scheme), paths[scheme])
+    return paths
+
+
+def loaded_bytes(elf) -> dict[int, bytes]:
+    with open(elf, "rb") as f:
+        e = ELFFile(f)
+        return {s["p_vaddr"]: s.data() for s in e.iter_segments() if s["p_type"] == "PT_LOAD" and s["p_filesz"]}
+
+
+@pytest.mark.parametrize("scheme", ["f32", "int8"])
+def test_serial_firmware_image_is_the_elf_byte_for_byte(variant_files, tmp_path, cli, scheme):
+    code, out, err = cli(
+        "build", variant_files[scheme], "--board", "esp32", "--toolchain", "system", "--harness", "serial",
+        "-o", tmp_path, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["firmware"]["toolchain"] == "system" and r["fit"]["passed"]
+    assert r["image"] == {"path": str(tmp_path / "firmware.bin"), "address": "0x1000"}
+    info = subprocess.run(
+        [sys.executable, "-m", "esptool", "image-info", str(tmp_path / "firmware.bin")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert info.returncode == 0, info.stderr
+    assert "Checksum:" in info.stdout and "(valid)" in info.stdout and "invalid" not in info.stdout
+    # every segment the ROM loads is an ELF segment, unchanged, and nothing else is loaded
+    image = LoadFirmwareImage("esp32", str(tmp_path / "firmware.bin"))
+    elf = tmp_path / "firmware.elf"
+    segments = {s.addr: bytes(s.data) for s in image.segments}
+    assert segments == loaded_bytes(elf)
+    with open(elf, "rb") as f:
+        assert image.entrypoint == ELFFile(f)["e_entry"]
+    # warning-free: the recorded compile of the harness, run again, prints nothing at all
+    cmd = r["firmware"]["command"]
+    first = cmd[: cmd.index("&&")]
+    assert first[-3].endswith("serial_esp32.c")
+    again = subprocess.run(first, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr == ""
+
+
+def test_emulator_firmware_builds_with_the_same_start_up(variant_files, tmp_path, cli):
+    code, out, err = cli("build", variant_files["int8"], "--board", "esp32", "--toolchain", "system", "-o", tmp_path)
+    assert code == 0, err
+    assert "esp32 (system toolchain, emu harness)" in out and (tmp_path / "firmware.bin").is_file()
+
+
+def test_a_warning_is_an_error_with_the_compilers_own_lines(tmp_path):
+    (tmp_path / "hsk_model.h").write_text(
+        '#include "hsk_runtime.h"\n#define HSK_N_IN 1\n#define HSK_N_OUT 1\ntypedef float hsk_in_t;\n'
+        "typedef float hsk_out_t;\nstatic hsk_status hsk_predict(const float *x, float *y)\n"
+        "{ int unused; y[0] = x[0]; return HSK_OK; }\n"
+    )
+    with pytest.raises(UserError) as e:
+        xtensa_toolchain.harness(tmp_path, tmp_path)
+    msg = str(e.value)
+    assert "clang for esp32 (emu_main.c) failed" in msg
+    assert "hsk_model.h:7:" in msg and "error: unused variable 'unused'" in msg and "-Werror" in msg
