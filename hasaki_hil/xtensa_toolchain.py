@@ -5,14 +5,17 @@ Debian has no Xtensa GCC. What it has: clang 22's Xtensa back end, llvm-mc to as
 (binutils-xtensa-lx106), whose ld links any Xtensa LX objects (ld.lld has no Xtensa). The
 calls are argument lists, no shell; a failing step surfaces the tool's first error lines
 (toolchain.run). ``-mcpu=esp32`` is not accepted by clang here, so the ESP32's ISA options
-are spelt as target features, the set the LX6 in the ESP32 has (ESP32 TRM, 1.3 / Xtensa
+are spelt as target features, options the LX6 in the ESP32 has (ESP32 TRM, 1.3 / Xtensa
 configuration): windowed registers, single-precision FPU, 32-bit multiply and divide,
-SEXT, boolean registers, the 16-bit density forms, zero-overhead loops, MAC16, timers.
+SEXT, booleans, the 16-bit density forms, zero-overhead loops, MAC16, timers, debug, NSA,
+MIN/MAX, CLAMPS, MUL16; not MUL32_HIGH (see FEATURES), so a 64-bit product calls __muldi3.
 
 Differences from GNU's xtensa-esp32-elf toolchain (what PlatformIO uses): llvm-mc neither
-relaxes to the 16-bit forms nor aligns loop bodies as GNU as does, so the same C is a few
-percent larger; and there is no C library, so firmware/system/esp32_rt.c supplies
-memcpy/memset, __divsf3 and the libm functions the runtime calls (newlib's on PlatformIO).
+relaxes wide instructions to their 16-bit forms nor aligns loop bodies as GNU as does (clang
+writes the .n forms it wants itself), so the code differs from a GCC build's; there is no C
+library, so firmware/system/esp32_rt.c supplies memcpy/memset, __muldi3, __divsf3 and the
+libm functions the runtime calls (newlib's and libgcc's on PlatformIO); the stack bound
+reads llvm-objdump's disassembly (hasaki_hil/xtensa_stack.py), not GNU objdump's.
 """
 
 from __future__ import annotations
@@ -33,13 +36,12 @@ RUNTIME = SYSTEM / "esp32_rt.c"
 LINK_SCRIPTS = {"chip": "esp32.ld", "qemu": "esp32_qemu.ld"}
 TOOLS = {"cc": "clang-22", "mc": "llvm-mc-22", "ld": "xtensa-lx106-elf-ld", "objdump": "llvm-objdump-22"}
 DEBIAN_PACKAGES = "clang-22 llvm-22 binutils-xtensa-lx106"
-FEATURES = (
-    "windowed", "fp", "mul32", "div32", "sext", "bool", "density", "loop", "mac16", "timers1", "debug",
-    "nsa", "minmax", "clamps", "mul16",
-)
-TARGET_FLAGS = ("--target=xtensa", *(f for feat in FEATURES for f in ("-Xclang", "-target-feature", "-Xclang", f"+{feat}")))
+# The LX6 options of the ESP32 that QEMU's de233_fpu core (the oracle) shares: MUL32_HIGH
+# (MULSH/MULUH) is left out, the oracle core lacks it and must run the chip's instructions.
+FEATURES = tuple("windowed fp mul32 div32 sext bool density loop mac16 timers1 debug nsa minmax clamps mul16".split())
+TARGET_FLAGS = ("--target=xtensa", *(a for f in FEATURES for a in ("-Xclang", "-target-feature", "-Xclang", f"+{f}")))
 # freestanding: no C library headers but clang's own (stdint.h, stddef.h) and our math.h
-C_FLAGS = (*TARGET_FLAGS, "-ffreestanding", "-nostdlibinc", "-isystem", str(INCLUDE), "-D__ESP32__=1")
+C_FLAGS = (*TARGET_FLAGS, "-ffreestanding", "-nostdlibinc", "-isystem", str(INCLUDE))
 MC_FLAGS = ("-triple=xtensa", "-mcpu=esp32", "-filetype=obj")
 # The ESP32 image: the ROM bootloader reads it from flash offset 0x1000 (ESP32 TRM 2.4; where
 # ESP-IDF's second-stage bootloader would be).

@@ -45,6 +45,10 @@ def test_serial_firmware_image_is_the_elf_byte_for_byte(variant_files, tmp_path,
     assert code == 0, err
     r = json.loads(out)
     assert r["firmware"]["toolchain"] == "system" and r["fit"]["passed"]
+    # the stack bound follows CALLX8 through the literal pools down to the runtime
+    stack = r["firmware"]["stack"]
+    assert r["fit"]["stack_known"] and stack["path"][0] == "main" and "hsk_predict" in stack["path"]
+    assert r["fit"]["stack"] == stack["bytes"] >= 96
     assert r["image"] == {"path": str(tmp_path / "firmware.bin"), "address": "0x1000"}
     info = subprocess.run(
         [sys.executable, "-m", "esptool", "image-info", str(tmp_path / "firmware.bin")],
@@ -84,3 +88,27 @@ def test_a_warning_is_an_error_with_the_compilers_own_lines(tmp_path):
     msg = str(e.value)
     assert "clang for esp32 (emu_main.c) failed" in msg
     assert "hsk_model.h:7:" in msg and "error: unused variable 'unused'" in msg and "-Werror" in msg
+
+
+def test_stack_bound_follows_literal_calls():
+    from hasaki_hil import xtensa_stack
+
+    dis = (
+        "40080000 <main>:\n"
+        "40080000: 36 a1 00     \tentry\ta1, 80\n"
+        "40080003: 81 ff ff     \tl32r\ta8, 0x40080100\n"
+        "40080006: e0 08 00     \tcallx8\ta8\n"
+        "40080009: 82 27 00     \tl32i\ta8, a7, 0\n"
+        "4008000c: e0 08 00     \tcallx8\ta8\n"
+        "40080020 <f>:\n"
+        "40080020: 36 41 00     \tentry\ta1, 32\n"
+        "40080030 <g>:\n"
+        "40080030: 36 81 00     \tentry\ta1, 64\n"
+    )
+    funcs = {"main": (0x40080000, 0x40080010), "f": (0x40080020, 0x40080030), "g": (0x40080030, 0x40080040)}
+    literals = {0x40080100: 0x40080020, 0x40080104: 0x40080030}
+    graph = xtensa_stack.call_graph(xtensa_stack.parse_disassembly(dis), funcs, literals.get)
+    assert graph["main"] == {"frame": 80, "calls": {"f"}, "indirect": False}  # the reload from a7 can only be f
+    assert xtensa_stack.bound(graph) == {"bytes": 112, "path": ["main", "f"], "note": xtensa_stack.NOTE}
+    graph["f"]["calls"] = {"main"}
+    assert xtensa_stack.bound(graph)["bytes"] is None and "recursion" in xtensa_stack.bound(graph)["note"]

@@ -79,7 +79,7 @@ def test_the_emulator_harness_runs_as_the_gate_runs_it(small_variants, smoke_inp
             dram = done.stdout
             assert len(dram) == sym["__dram_end"] - sym["__dram_start"]
 
-            def at(name, size, dram=dram):
+            def at(name, size, dram=dram, sym=sym):
                 off = sym[name] - sym["__dram_start"]
                 return dram[off : off + size]
 
@@ -87,4 +87,3 @@ def test_the_emulator_harness_runs_as_the_gate_runs_it(small_variants, smoke_inp
             assert at("hsk_emu_status", 1) == b"\0"
             got.append(np.frombuffer(at("hsk_emu_output", 4 if scheme == "f32" else 1), out_dtype(v)))
         check(v, native, np.array(got))
-
