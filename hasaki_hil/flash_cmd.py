@@ -1,8 +1,9 @@
 """The ``flash`` command: upload only a firmware whose exact sha256 has a PASSED validation
 record, then check that the board reports the variant's model hash.
 
-The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
-ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), picotool over
+The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: an
+ESP-IDF image built by PlatformIO; for the esp32 also the system build's bare-metal image at
+0x1000), openocd over the ST-LINK (nucleo_f446re), picotool over
 the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
@@ -60,6 +61,25 @@ def esptool_executable() -> str:
     return "esptool.py"
 
 
+def _esp32_bare_metal(fw: dict, port: str | None) -> list[str]:
+    """The system ESP32 build: one image, in the second-stage bootloader's place (docs/esp32.md),
+    written as it is: ``keep`` stops esptool rewriting the header's flash parameters, so the
+    bytes in flash are the gated ones."""
+    from .xtensa_toolchain import IMAGE_ADDRESS
+
+    if not port:
+        raise UserError("esptool uploads to the esp32 over its serial port: give --port")
+    image = Path(fw["image"])
+    if not image.is_file():
+        raise UserError(f"{image} not found", hint="hasaki-hil build VARIANT --board esp32 --toolchain system makes it")
+    esp = ESPTOOL["esp32"]
+    return [
+        esptool_executable(), "--chip", "esp32", "--port", port, "--baud", str(esp["baud"]),
+        "--before", "default_reset", "--after", "hard_reset", "write_flash",
+        "--flash_mode", "keep", "--flash_freq", "keep", "--flash_size", "keep", hex(IMAGE_ADDRESS), str(image),
+    ]  # fmt: skip
+
+
 def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
     """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record)."""
     if board.name in AVRDUDE:
@@ -67,6 +87,8 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
             raise UserError("the uno uploads through its serial bootloader: give --port")
         opts = [opt.format(port=port) for opt in AVRDUDE[board.name]]
         return ["avrdude", *opts, "-U", f"flash:w:{fw['image']}:i"]
+    if board.name == "esp32" and fw.get("toolchain") == "system":
+        return _esp32_bare_metal(fw, port)
     if board.name in ESPTOOL:
         if fw.get("toolchain") != "pio":
             raise UserError(

@@ -63,6 +63,19 @@ def test_serial_firmware_image_is_the_elf_byte_for_byte(variant_files, tmp_path,
     assert segments == loaded_bytes(elf)
     with open(elf, "rb") as f:
         assert image.entrypoint == ELFFile(f)["e_entry"]
+    # esptool writes exactly this image where the ROM looks for it, its header untouched
+    from hasaki_hil import boards, flash_cmd
+
+    upload = flash_cmd.uploader_command(boards.get("esp32"), r["firmware"], "/dev/ttyUSB0")
+    assert upload[-2:] == ["0x1000", str(tmp_path / "firmware.bin")]
+    assert upload[upload.index("write_flash") + 1 :][:6] == [
+        "--flash_mode",
+        "keep",
+        "--flash_freq",
+        "keep",
+        "--flash_size",
+        "keep",
+    ]
     # warning-free: the recorded compile of the harness, run again, prints nothing at all
     cmd = r["firmware"]["command"]
     first = cmd[: cmd.index("&&")]
