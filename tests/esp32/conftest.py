@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -6,7 +8,7 @@ from hasaki_hil import codegen, data, quantize, xtensa_toolchain
 from ..conftest import SMOKE
 from ..test_codegen import random_model
 
-HERE = __import__("pathlib").Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
 SCHEMES = ("f32", "int8-wo", "int8")
 
 

@@ -125,3 +125,12 @@ def test_stack_bound_follows_literal_calls():
     assert xtensa_stack.bound(graph) == {"bytes": 112, "path": ["main", "f"], "note": xtensa_stack.NOTE}
     graph["f"]["calls"] = {"main"}
     assert xtensa_stack.bound(graph)["bytes"] is None and "recursion" in xtensa_stack.bound(graph)["note"]
+
+
+def test_a_model_too_large_for_the_dram_is_refused_with_the_linkers_words(tmp_path, cli):
+    """The image's constants live in the 176 KB DRAM region: ld says by how much it is over."""
+    big = random_model(np.random.default_rng(0), (12, 256, 256, 1), ("relu", "relu", "sigmoid"))
+    variant_mod.save(quantize.build(big, ["f32"] * 3, None, "f32"), tmp_path / "big.variant")
+    code, out, err = cli("build", tmp_path / "big.variant", "--board", "esp32", "--toolchain", "system", "-o", tmp_path)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "region `dram' overflowed by" in err
