@@ -7,7 +7,7 @@ import pytest
 
 from hasaki_hil import quantize, reference
 
-from ..test_codegen import assert_floats_close, random_model
+from ..test_codegen import CASES, MIXES, _kinds, assert_floats_close, random_model
 from . import qemu
 from .conftest import oracle_firmware
 
@@ -87,3 +87,16 @@ def test_the_emulator_harness_runs_as_the_gate_runs_it(small_variants, smoke_inp
             assert at("hsk_emu_status", 1) == b"\0"
             got.append(np.frombuffer(at("hsk_emu_output", 4 if scheme == "f32" else 1), out_dtype(v)))
         check(v, native, np.array(got))
+
+
+@pytest.mark.parametrize("dims,acts", CASES)
+@pytest.mark.parametrize("mix", MIXES)
+def test_every_codegen_case_and_mix(tmp_path, dims, acts, mix):
+    """The host proof's models and layer mixes (tests/test_codegen.py) on the Xtensa core:
+    every activation and kernel the generated C has, through clang's Xtensa back end."""
+    rng = np.random.default_rng(len(dims) * 7 + len(mix))
+    model = random_model(rng, dims, acts)
+    X = rng.normal(size=(400, dims[0])) * 2
+    v = quantize.build(model, _kinds(mix, len(acts)), X, "mixed")
+    native = reference.native_inputs(v, X)
+    check(v, native, run_batch(oracle_firmware(v, tmp_path / "fw"), native, out_dtype(v), dims[-1], tmp_path))
