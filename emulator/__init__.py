@@ -1,4 +1,4 @@
-"""CPU emulation for hasaki-hil: unicorn cores and an own AVR core, behind one Core interface and
+"""CPU emulation for hasaki-hil: unicorn cores and own AVR and Xtensa LX6 cores, behind one Core interface and
 one registry (``open_core(backend, chip)``).
 
 This package never imports ``hasaki_hil``; the dependency runs one way.
@@ -57,4 +57,19 @@ def _unicorn(chip: str, **options) -> Core:
 
 
 register(Backend("avr", lambda: MCUS, _avr, "own AVR core, cycle-exact"))
+
+
+def _xtensa_chips():
+    from .xtensa.chips import CHIPS
+
+    return CHIPS
+
+
+def _xtensa(chip: str, **options) -> Core:
+    from .xtensa.core import XtensaCore
+
+    return XtensaCore(chip, **options)
+
+
 register(Backend("unicorn", _unicorn_chips, _unicorn, "unicorn (QEMU) with a per-core cost table, estimated cycles"))
+register(Backend("xtensa", _xtensa_chips, _xtensa, "own Xtensa LX6 core (ESP32), estimated cycles from one table"))

@@ -69,10 +69,13 @@ def test_a_model_too_large_for_attiny85_is_rejected(tmp_path, cli):
     assert code == 2 and "does not fit attiny85" in err and "flash:" in err and "B over" in err
 
 
-def test_esp32_without_platformio_says_what_to_install(variants, cli, tmp_path, monkeypatch):
+def test_esp32_without_its_system_toolchain_says_what_to_install(variants, cli, tmp_path, monkeypatch):
+    from hasaki_hil.build import xtensa_toolchain
+
     monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "no-pio"))
+    monkeypatch.setitem(xtensa_toolchain.TOOLS, "cc", "clang-0-absent")
     code, _, err = cli("build", variants["int8"], "--board", "esp32", "-o", tmp_path / "b")
-    assert code == 2 and "no system cross-compiler" in err and "pio pkg install -g -p espressif32" in err
+    assert code == 2 and "clang-0-absent not found" in err and "apt-get install clang-22" in err
 
 
 def test_a_compiler_error_shows_its_first_lines_not_a_traceback(tmp_path, cli):

@@ -84,10 +84,14 @@ def test_a_firmware_for_another_variant_is_refused(setup, cli, tmp_path):
     assert code == 2 and "refusing its results" in err
 
 
-def test_a_board_whose_firmware_cannot_be_built_here_is_refused(setup, cli):
+def test_a_board_whose_firmware_cannot_be_built_here_is_refused(setup, cli, monkeypatch, tmp_path):
+    from hasaki_hil.build import xtensa_toolchain
+
     d, data, path, _ = setup
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "no-pio"))
+    monkeypatch.setitem(xtensa_toolchain.TOOLS, "ld", "xtensa-ld-absent")
     code, _, err = cli("test", path, "--board", "esp32", "--port", "/dev/null", "--vectors", data)
-    assert code == 2 and "no system cross-compiler" in err and "pio pkg install" in err
+    assert code == 2 and "xtensa-ld-absent not found" in err and "apt-get install" in err
 
 
 def _serial_run(fw, data, path, cli, d, **board_kw):

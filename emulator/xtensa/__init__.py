@@ -1,7 +1,6 @@
 """The own Xtensa LX6 core (ESP32): unicorn has no Xtensa.
 
-Registration: ``CHIPS`` maps chip names to their data; ``XtensaCore(chip)`` is the core, e.g.
-``if name in xtensa.CHIPS: return xtensa.XtensaCore(name)`` in ``emulator.create_core``.
+Registered in ``emulator/__init__.py`` as the ``xtensa`` backend: ``open_core("xtensa", "esp32")``.
 """
 
 from .chips import CHIPS, ESP32, Chip

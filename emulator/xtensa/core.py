@@ -180,6 +180,18 @@ class XtensaCore:
         return None if self._cpu.sp_min == 0xFFFFFFFF else self._cpu.sp_min
 
     @property
+    def stack_top(self) -> int | None:
+        """Where the start-up puts the stack (the linker's ``__stack``), if the image says."""
+        if self._image is None or "__stack" not in self._image.symbols:
+            return None
+        return self._image.symbols["__stack"][0]
+
+    def serial_link(self, **_link_options):
+        """UART0 as byte queues (``feed``/``take``/``pending_rx``); a run stops when the firmware
+        polls it empty twice in a row. Soft-UART options do not apply."""
+        return self.io.uart
+
+    @property
     def stack_limit(self) -> int:
         return self._cpu.stack_limit
 
@@ -237,7 +249,9 @@ class XtensaCore:
             cpu.set("acc", 0, value)
         elif kind == "sr" and index in (SPECIAL["acclo"], SPECIAL["acchi"]):
             acc = cpu.get("acc", 0) & (2**40 - 1)
-            acc = (acc & ~0xFFFFFFFF) | value if index == SPECIAL["acclo"] else (acc & 0xFFFFFFFF) | (value & 0xFF) << 32
+            acc = (
+                (acc & ~0xFFFFFFFF) | value if index == SPECIAL["acclo"] else (acc & 0xFFFFFFFF) | (value & 0xFF) << 32
+            )
             cpu.set("acc", 0, acc)
         else:
             cpu.set(kind, index, value)

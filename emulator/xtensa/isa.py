@@ -92,8 +92,10 @@ def _mac16() -> list[Instr]:
                 pattern = f"{op2} {opbits}{hbits} {fields} 0100"
                 out.append(I(f"{op}.{form}.{half}", pattern, "MAC16", "mac16", src=src))
     # MULA with a load of M[w] from as +/- 4, as updated
-    for form, op2s, src, fields in (("DA", ("0100", "0101"), "st", "0xww ssss tttt"),
-                                    ("DD", ("0000", "0001"), "s", "0xww ssss 0y00")):
+    for form, op2s, src, fields in (
+        ("DA", ("0100", "0101"), "st", "0xww ssss tttt"),
+        ("DD", ("0000", "0001"), "s", "0xww ssss 0y00"),
+    ):
         for suffix, op2 in zip(("LDINC", "LDDEC"), op2s):
             for half, hbits in _HALVES:
                 pattern = f"{op2} 10{hbits} {fields} 0100"

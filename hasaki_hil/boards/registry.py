@@ -178,13 +178,15 @@ ESP32 = Board(
     core="Xtensa LX6",
     mcu="esp32",
     clock_hz=240_000_000,
-    # ESP32 TRM 1.3: flash mapped for instructions at 0x400D0000 (4 MB module); the data RAM
-    # 0x3FFB0000-0x3FFFFFFF (320 KB of the 520 KB SRAM; the rest is instruction RAM and ROM data)
-    memory=MemoryMap((Region("flash", 0x400D0000, 4 * 1024 * 1024), Region("ram", 0x3FFB0000, 320 * 1024))),
+    # The system build is a bare-metal image the ROM bootloader loads (docs/esp32.md), linked as
+    # system/esp32.ld places it: code in SRAM0's IRAM (0x40080000, 128 KB), data and stack in
+    # DRAM from 0x3FFB0000 up to the ROM's own (176 KB). ESP-IDF builds (PlatformIO) run from flash.
+    memory=MemoryMap((Region("flash", 0x40080000, 128 * 1024), Region("ram", 0x3FFB0000, 176 * 1024))),
     serial=SerialLink(
         link="UART0 over USB-serial",
         baud=115200,
         counter="Xtensa CCOUNT",
+        harness="serial_esp32.c",
         pio_harness="serial_esp_idf.c",
     ),
     pio=PlatformIO("esp32dev", "esp32dev", "espressif32"),
@@ -193,8 +195,18 @@ ESP32 = Board(
     uploader=Uploader(
         "esptool",
         needs_port=True,
-        settings=(("chip", "esp32"), ("baud", "921600"), ("flash_freq", "40m"), ("bootloader", "0x1000")),
+        settings=(
+            ("chip", "esp32"),
+            ("baud", "921600"),
+            ("flash_freq", "40m"),
+            ("bootloader", "0x1000"),
+            # the system build's one image: the ROM bootloader reads it from flash offset 0x1000
+            # (ESP32 TRM 2.4), where ESP-IDF's second-stage bootloader would be
+            ("system_image", "0x1000"),
+        ),
     ),
+    emulator=Emulation("xtensa", "esp32"),
+    toolchain_target="xtensa-esp32",  # build/xtensa_toolchain.py (clang, llvm-mc, GNU ld)
 )
 
 ESP32C3 = Board(

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from hasaki_hil import boards
-from hasaki_hil.build import firmware, toolchain, uf2
+from hasaki_hil.build import firmware, toolchain, uf2, xtensa_toolchain
 from hasaki_hil.build import memory_fit as fit
 from hasaki_hil.build import stack_depth as stack
 from hasaki_hil.codegen import cheader as codegen
@@ -81,6 +81,10 @@ def choose_driver(board: boards.Board, requested: str) -> str:
 
 
 def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
+    if board.arch == "xtensa":  # windowed calls through literals: build/xtensa_stack.py
+        from hasaki_hil.build import xtensa_stack
+
+        return xtensa_stack.analyse(elf)
     if board.arch not in OBJDUMP:  # the stack analysis reads avr, riscv and arm code
         return {"bytes": None, "path": [], "note": f"no stack analysis for {board.arch} code"}
     tool = shutil.which(OBJDUMP[board.arch])
@@ -96,6 +100,9 @@ def _analyse_stack(board: boards.Board, elf: Path, su_dir: Path) -> dict:
 
 def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) -> tuple[Path, list]:
     elf = out_dir / "firmware.elf"
+    if board.arch == "xtensa":  # clang, llvm-mc and GNU ld: build/xtensa_toolchain.py
+        elf, cmds = xtensa_toolchain.harness(model_dir, out_dir, harness, defines)
+        return elf, xtensa_toolchain.flat_command(cmds)
     extra = ("-fstack-usage", *defines, *ANALYSIS_LINK.get(board.arch, ()))
     cmd = toolchain.harness_command(
         board.toolchain_target, model_dir, elf, harness=harness, extra=extra, memory=board.memory
@@ -179,6 +186,8 @@ def build(
         toolchain.run(
             [shutil.which(tool), "-O", fmt, "-R", ".noinit", "-R", ".eeprom", str(elf), str(image)], f"{tool}"
         )
+    if board.arch == "xtensa" and driver == "system":  # the ROM bootloader's image format, by esptool
+        xtensa_toolchain.elf2image(elf, image, board.uploader.setting("chip"), board.uploader.setting("flash_freq"))
     if board.uf2_family is not None and image.is_file():  # the boot drive's format, for drag and drop
         atomic.write_bytes(out_dir / "firmware.uf2", uf2.encode(image.read_bytes(), _image_base(elf), board.uf2_family))
     sections, symbols, memory = firmware.read_elf(elf)
@@ -206,6 +215,8 @@ def build(
         "sizes": firmware.size_report(fw),
         "record": str(out_dir / "firmware.json"),
     }
+    if board.arch == "xtensa" and driver == "system":  # where the image goes in flash
+        report["image"] = {"path": str(image), "address": board.uploader.setting("system_image")}
     if check_fit and not result.passed:
         raise UserError(f"{source.name} does not fit {board.name}:\n  " + "\n  ".join(result.reasons))
     return report

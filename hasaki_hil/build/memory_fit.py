@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hasaki_hil.boards.registry import Board
 from hasaki_hil.build.firmware import Firmware
 
-STACK_UNKNOWN_RESERVE = {"avr": 64, "arm": 1024, "riscv": 1024}  # bytes assumed when no bound is known
+STACK_UNKNOWN_RESERVE = {"avr": 64, "arm": 1024, "riscv": 1024, "xtensa": 1024}  # bytes assumed when no bound is known
 RAM_MARGIN = 0.10  # headroom below which a fitting build is flagged (not failed)
 
 

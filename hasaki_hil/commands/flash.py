@@ -3,8 +3,9 @@ file the uploader writes, the variant, the board, the vectors, thresholds at lea
 as asked; signed when a record key is set: commands/flash_policy.py, gate/binding.py), then
 check that the board reports the variant's model hash.
 
-The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: only an
-ESP-IDF image built by PlatformIO), openocd over the ST-LINK (nucleo_f446re), picotool over
+The upload is what PlatformIO runs: avrdude (uno, attiny85), esptool (esp32, esp32c3: an
+ESP-IDF image built by PlatformIO; for the esp32 also the system build's bare-metal image at
+0x1000), openocd over the ST-LINK (nucleo_f446re), picotool over
 the RP2040 boot ROM (pico).
 
 Where the board's serial firmware runs on an emulated core (the system builds for the uno,
@@ -80,8 +81,28 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
     return [up.tool, *args]
 
 
+def _esptool_system_image(board: boards.Board, fw: dict, port: str) -> list[str]:
+    """The system build's bare-metal image, in the second-stage bootloader's place (docs/esp32.md),
+    written as it is: ``keep`` stops esptool rewriting the header's flash parameters, so the
+    bytes in flash are the gated ones."""
+    up = board.uploader
+    image = Path(fw["image"])
+    if not image.is_file():
+        raise UserError(
+            f"{image} not found", hint=f"hasaki-hil build VARIANT --board {board.name} --toolchain system makes it"
+        )
+    return [
+        esptool_executable(), "--chip", up.setting("chip"), "--port", port, "--baud", up.setting("baud"),
+        "--before", "default_reset", "--after", "hard_reset", "write_flash",
+        "--flash_mode", "keep", "--flash_freq", "keep", "--flash_size", "keep", up.setting("system_image"), str(image),
+    ]  # fmt: skip
+
+
 def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
     up = board.uploader
+    settings = dict(up.settings)
+    if fw.get("toolchain") == "system" and "system_image" in settings:
+        return _esptool_system_image(board, fw, port)
     if fw.get("toolchain") != "pio":
         raise UserError(
             f"{fw['elf']} is the bare-metal {board.name} build (toolchain {fw.get('toolchain')}), which "

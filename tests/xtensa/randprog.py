@@ -210,7 +210,9 @@ class Gen:
             end = self.label()
             cond = g.randrange(6)
             if cond == 0:
-                op = g.choice(["beq", "bne", "blt", "bge", "bltu", "bgeu", "bany", "bnone", "ball", "bnall", "bbc", "bbs"])
+                op = g.choice(
+                    ["beq", "bne", "blt", "bge", "bltu", "bgeu", "bany", "bnone", "ball", "bnall", "bbc", "bbs"]
+                )
                 head = f"{op} {self.r()}, {self.r()}, {end}"
             elif cond == 1:
                 head = f"{g.choice(['bbci', 'bbsi'])} {self.r()}, {g.randint(0, 31)}, {end}"
@@ -241,7 +243,7 @@ class Gen:
 
 def case_source(rng: random.Random, i: int, length: int) -> str:
     gen = Gen(rng, i)
-    lines = [f"    .p2align 2", f"case{i}:", "    entry a1, 64", "    mov a15, a2",
+    lines = ["    .p2align 2", f"case{i}:", "    entry a1, 64", "    mov a15, a2",
              f"    l32i a3, a15, {INIT_SAR}", "    wsr a3, sar", f"    l32i a3, a15, {INIT_BR}", "    wsr a3, br",
              f"    l32i a3, a15, {INIT_ACC}", "    wsr a3, acclo", f"    l32i a3, a15, {INIT_ACC + 4}", "    wsr a3, acchi",
              "    movi a3, 0", "    wur a3, fsr", "    wur a3, fcr"]  # fmt: skip

@@ -10,8 +10,6 @@ from __future__ import annotations
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from emulator.core import StopReason
 from emulator.xtensa import XtensaCore
 
@@ -58,6 +56,8 @@ def test_random_programs_match_qemu(tmp_path):
             a, b = ours[i * REC : (i + 1) * REC], theirs[i * REC : (i + 1) * REC]
             for name, off, size in RECORD_FIELDS:
                 if a[off : off + size] != b[off : off + size]:
-                    mismatches.append(f"case{first + i} {name}: ours {a[off:off + size].hex()} qemu {b[off:off + size].hex()}")
+                    mismatches.append(
+                        f"case{first + i} {name}: ours {a[off : off + size].hex()} qemu {b[off : off + size].hex()}"
+                    )
     assert total == CASES
     assert not mismatches, f"{len(mismatches)} mismatches, first:\n" + "\n".join(mismatches[:20])

@@ -33,6 +33,11 @@ void hsk_emu_done(void)
     for (;;) {
 #if defined(__AVR__)
         __asm__ volatile("cli\n\tsleep" ::: "memory");
+#elif defined(__XTENSA__)
+        /* ESP32: BREAK, a debug exception (firmware/system/esp32_startup.S leaves debug
+         * exceptions unmasked): a JTAG debugger stops here; QEMU's oracle build writes its
+         * DRAM out through semihosting and exits; a bare chip parks in the vector. */
+        __asm__ volatile("break 1, 15" ::: "memory");
 #else
         __asm__ volatile("" ::: "memory");
 #endif

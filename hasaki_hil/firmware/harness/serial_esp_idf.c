@@ -5,9 +5,9 @@
  * the C3).
  *
  * Built only by PlatformIO with framework = espidf (platformio.ini, envs esp32dev and
- * esp32-c3) on a machine where the espressif32 platform is installed: Debian has no Xtensa
- * compiler, and the system (bare-metal) esp32c3 build uses serial_esp32c3.c instead, so
- * this file is not compiled in this repository's CI. Needs ESP-IDF 5 or later.
+ * esp32-c3) on a machine where the espressif32 platform is installed: the system
+ * (bare-metal) builds use serial_esp32.c and serial_esp32c3.c instead, so this file is not
+ * compiled in this repository's CI. Needs ESP-IDF 5 or later.
  *
  * The code is C99; ESP-IDF's own headers need GNU C (asm, statement expressions), so
  * platformio.ini compiles it with -std=gnu99 (and -Wall -Wextra -Werror, like the rest).
