@@ -34,18 +34,13 @@ def check(variant, native, got):
         assert_floats_close(got, ref.outputs)
 
 
-def out_dtype(variant):
-    last = variant.layers[-1]
-    return np.int8 if last.kind == "int8" and last.activation != "softmax" else np.float32
-
-
 @pytest.mark.parametrize("scheme", ["f32", "int8-wo", "int8"])
 def test_every_smoke_row_matches_the_reference(small_variants, smoke_inputs, tmp_path, scheme):
     v = small_variants[scheme]
     native = reference.native_inputs(v, smoke_inputs)
     assert len(native) >= 1000
     elf = oracle_firmware(v, tmp_path / "fw")
-    got = run_batch(elf, native, out_dtype(v), 1, tmp_path)
+    got = run_batch(elf, native, v.output_dtype, 1, tmp_path)
     check(v, native, got)
 
 
@@ -58,7 +53,7 @@ def test_tanh_into_softmax_uses_the_runtime_libm(tmp_path):
         v = quantize.build(model, mix, X[:200], "mixed")
         native = reference.native_inputs(v, X)
         elf = oracle_firmware(v, tmp_path / "-".join(mix))
-        check(v, native, run_batch(elf, native, out_dtype(v), 3, tmp_path))
+        check(v, native, run_batch(elf, native, v.output_dtype, 3, tmp_path))
 
 
 def test_the_emulator_harness_runs_as_the_gate_runs_it(small_variants, smoke_inputs, tmp_path):
@@ -85,7 +80,7 @@ def test_the_emulator_harness_runs_as_the_gate_runs_it(small_variants, smoke_inp
 
             assert at("hsk_emu_marker", 4) == (2).to_bytes(4, "little")  # the end marker was written
             assert at("hsk_emu_status", 1) == b"\0"
-            got.append(np.frombuffer(at("hsk_emu_output", 4 if scheme == "f32" else 1), out_dtype(v)))
+            got.append(np.frombuffer(at("hsk_emu_output", 4 if scheme == "f32" else 1), v.output_dtype))
         check(v, native, np.array(got))
 
 
@@ -99,4 +94,4 @@ def test_every_codegen_case_and_mix(tmp_path, dims, acts, mix):
     X = rng.normal(size=(400, dims[0])) * 2
     v = quantize.build(model, _kinds(mix, len(acts)), X, "mixed")
     native = reference.native_inputs(v, X)
-    check(v, native, run_batch(oracle_firmware(v, tmp_path / "fw"), native, out_dtype(v), dims[-1], tmp_path))
+    check(v, native, run_batch(oracle_firmware(v, tmp_path / "fw"), native, v.output_dtype, dims[-1], tmp_path))
