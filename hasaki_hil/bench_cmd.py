@@ -27,6 +27,8 @@ def bench(
     baud: int | None = None,
     timeout: float = 2.0,
 ) -> dict:
+    if not port:
+        raise UserError("bench needs a board: give --port URL or --place NAME (a labgrid place)")
     if rows < 1 or repeat < 1 or warmup < 0:
         raise UserError("--rows and --repeat must be >= 1 and --warmup >= 0")
     from .targets import SerialTarget

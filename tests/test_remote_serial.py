@@ -1,0 +1,109 @@
+"""A board on another machine: the uno's real serial firmware on the emulated core behind a pty,
+exported over TCP on 127.0.0.1 by Debian's ser2net (RFC 2217, and raw for socket://), and
+`test`, `bench` and flash's post-upload check run over the network URL."""
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from hasaki_hil import boards, build, data, reference, targets
+from hasaki_hil import variant as variant_mod
+from hasaki_hil.emu_serial import EmulatedSerialBoard
+from hasaki_hil.transport import LinkLost
+
+from .conftest import SMOKE
+from .farm import Ser2net, smoke_variant
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    if not (SMOKE / "train.csv").is_file():
+        pytest.skip(f"smoke dataset not found at {SMOKE} (set HASAKI_SHARED to the folder holding datasets/)")
+    d = tmp_path_factory.mktemp("remote")
+    path, csv = smoke_variant(d, SMOKE)
+    fw = build.build(path, "uno", harness="serial", toolchain_choice="system", out_dir=d / "fw")["firmware"]
+    return d, csv, path, fw
+
+
+def _test(cli, path, port, csv, record, *extra):
+    code, out, err = cli(
+        "test", path, "--board", "uno", "--port", port, "--vectors", csv, "--json", "--record", record, *extra
+    )
+    return code, (json.loads(out) if out else None), err
+
+
+def test_rfc2217_through_ser2net_gives_the_ptys_outputs_and_cycles(setup, cli):
+    d, csv, path, fw = setup
+    board = EmulatedSerialBoard(fw["elf"])
+    with board as pty:
+        code_pty, local, err = _test(cli, path, pty, csv, d / "pty.json")
+        assert code_pty in (0, 1), err
+        with Ser2net(pty, 115200, "rfc2217") as server:
+            code, remote, err = _test(cli, path, server.url, csv, d / "rfc2217.json")
+    assert board.error is None, board.error
+    assert code == code_pty and remote["verdict"] == local["verdict"] == "PASSED", err
+    assert remote["target"] == f"serial:{server.url}" and server.url.startswith("rfc2217://127.0.0.1:")
+    assert remote["host_reference_mismatches"] == 0 == local["host_reference_mismatches"]
+    assert remote["metrics"] == local["metrics"] and remote["cycles"] == local["cycles"]
+    assert remote["cycles"]["provenance"] == "hardware" and remote["link_retries"] == 0
+
+
+def test_socket_url_runs_test_bench_and_the_post_upload_check(setup, cli):
+    from hasaki_hil.flash_cmd import verify_model
+
+    d, csv, path, fw = setup
+    v = variant_mod.load(path)
+    with EmulatedSerialBoard(fw["elf"]) as pty:
+        vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 12, 1, "sigmoid").X[:8])]
+        on_pty = targets.SerialTarget(pty, 115200).run(vectors, v.sha256, np.float32, 1)
+        with Ser2net(pty, 115200, "raw") as server:
+            over_tcp = targets.SerialTarget(server.url, 115200).run(vectors, v.sha256, np.float32, 1)
+            code, out, err = cli(
+                "bench", path, "--board", "uno", "--port", server.url, "--vectors", csv, "--rows", "2", "--repeat", "3",
+                "--warmup", "1", "--json",
+            )  # fmt: skip
+            hello = verify_model(server.url, boards.get("uno"), v.sha256)
+    assert np.array_equal(over_tcp.outputs, on_pty.outputs) and np.array_equal(over_tcp.cycles, on_pty.cycles)
+    assert code == 0, err
+    bench = json.loads(out)
+    assert bench["provenance"] == "hardware" and bench["ratio_board_to_emulator"] == 1.0
+    assert hello["model_hash"] == v.sha256 and hello["board"] == "uno"
+
+
+def test_the_post_upload_check_over_rfc2217(setup):
+    from hasaki_hil.flash_cmd import verify_model
+
+    d, csv, path, fw = setup
+    with EmulatedSerialBoard(fw["elf"]) as pty, Ser2net(pty, 115200, "rfc2217") as server:
+        hello = verify_model(server.url, boards.get("uno"), variant_mod.load(path).sha256)
+    assert hello["board"] == "uno"
+
+
+@pytest.mark.parametrize("protocol", ["rfc2217", "raw"])
+def test_a_server_killed_mid_run_is_a_device_error_not_a_hang(setup, cli, protocol):
+    d, csv, path, fw = setup
+    with EmulatedSerialBoard(fw["elf"]) as pty, Ser2net(pty, 115200, protocol) as server:
+        progress = []  # kill ser2net once the run is under way: after the handshake and a vector
+
+        def kill_when_running():
+            while len(progress) < 1:
+                time.sleep(0.005)
+            server.proc.kill()
+
+        t0 = time.monotonic()
+        kill = threading.Thread(target=kill_when_running, daemon=True)
+        kill.start()
+        v = variant_mod.load(path)
+        vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 12, 1, "sigmoid").X)] * 20
+        target = targets.SerialTarget(server.url, 115200, timeout=0.5)
+        with pytest.raises(targets.UserError) as e:
+            target.run(vectors, v.sha256, np.float32, 1, progress=progress.append)
+        elapsed = time.monotonic() - t0
+    assert progress and len(progress) < len(vectors)  # it stopped mid-run
+    print(f"{protocol}: {e.value} ({elapsed:.2f} s after {len(progress)} vectors)")
+    assert isinstance(e.value, LinkLost) and f"127.0.0.1:{server.port}" in str(e.value) and "ser2net" in e.value.hint
+    # the TCP close is seen at once; at worst it is the bounded retries on silence
+    assert elapsed < (0.5 + 1.0) * (target.retries + 1) + 5
