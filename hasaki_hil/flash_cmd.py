@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import __version__, boards, boot2, build, docfile, firmware
+from . import __version__, boards, boot2, build, docfile, firmware, pio_upload
 from . import variant as variant_mod
 from .errors import GateFailed, UserError
 
@@ -182,19 +182,24 @@ def flash(
     force: bool = False,
     dry_run: bool = False,
     build_dir=None,
+    toolchain: str = "auto",
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
     if firmware_elf is None:
-        fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]
+        fw = build.build(variant_path, board.name, "serial", toolchain, out_dir=build_dir)["firmware"]
     else:
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
         fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built
-    cmd = uploader_command(board, fw, port)  # an image this board cannot boot is refused before any gate
+    if toolchain == "pio" and board.pio_platform in pio_upload.PIO_IMAGE:  # PlatformIO's own upload
+        cmd = pio_upload.upload_command(board, fw, port)
+    else:  # an image this board cannot boot is refused before any gate
+        cmd = uploader_command(board, fw, port)
     folder = Path(fw["elf"]).parent
     found, why = passing_record(fw["sha256"], v.sha256, folder, record)
     gate = None
-    emulated = board.emulator is not None and fw.get("toolchain") == "system"  # the image the core runs
+    # the image the core runs: the system builds, and PlatformIO's bare-metal AVR builds (the same image)
+    emulated = board.emulator is not None and (fw.get("toolchain") == "system" or board.arch == "avr")
     if found is None and vectors is not None and emulated and not force:
         gate = emulator_gate(variant_path, board, fw, vectors, folder / "validation-serial-emulated.json")
         found, why = passing_record(fw["sha256"], v.sha256, folder)

@@ -53,6 +53,7 @@ def run_test(
     timeout: float = 2.0,
     firmware_elf=None,
     junit=None,
+    toolchain: str = "auto",
 ) -> dict:
     if emulate == (port is not None):
         raise UserError("give exactly one of --emulate or --port URL")
@@ -64,7 +65,7 @@ def run_test(
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
-        fw = build.build(variant_path, board.name, harness="emu" if emulate else "serial")["firmware"]
+        fw = build.build(variant_path, board.name, "emu" if emulate else "serial", toolchain)["firmware"]
     else:  # the exact file to be flashed (flash's emulator gate)
         from . import firmware
 

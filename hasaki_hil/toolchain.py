@@ -24,9 +24,21 @@ class Target:
     link_flags: tuple[str, ...] = ()
 
 
+# PlatformIO's atmelavr builder (builder/frameworks/_bare.py) compiles with per-function and
+# per-object sections and links with --gc-sections; so do we, and the two drivers write
+# byte-identical firmware.hex (tests/test_pio_build.py). Its -flto is unflagged in
+# platformio.ini instead: under LTO the compile step emits no code, so -fstack-usage writes
+# empty .su files and the fit check's stack bound would lose the compiler's frame sizes.
+AVR_SECTIONS = ("-ffunction-sections", "-fdata-sections")
+AVR_LINK = ("-Wl,--gc-sections",)
+
 TARGETS = {
-    "attiny85": Target("attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
-    "atmega328p": Target("atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
+    "attiny85": Target(
+        "attiny85", "avr-gcc", ("-mmcu=attiny85", *AVR_SECTIONS), "gcc-avr avr-libc binutils-avr", AVR_LINK
+    ),
+    "atmega328p": Target(
+        "atmega328p", "avr-gcc", ("-mmcu=atmega328p", *AVR_SECTIONS), "gcc-avr avr-libc binutils-avr", AVR_LINK
+    ),
     "rv32imc": Target(
         "rv32imc",
         "riscv64-unknown-elf-gcc",
