@@ -117,6 +117,8 @@ def _run(args) -> tuple[dict, callable]:
             show_progress=not args.json,
             timeout=args.timeout,
             junit=args.junit,
+            toolchain=args.toolchain,
+            firmware_elf=args.firmware,
         )
         return r, console.print_test
     if args.command == "serve-emulated":
@@ -136,6 +138,7 @@ def _run(args) -> tuple[dict, callable]:
             force=args.force,
             dry_run=args.dry_run,
             build_dir=args.build_dir,
+            toolchain=args.toolchain,
         )
         return r, console.print_flash
     if args.command == "bench":
@@ -168,7 +171,12 @@ def _run(args) -> tuple[dict, callable]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        result, show = _run(args)
+        if getattr(args, "place", None):  # a board on a labgrid farm: its port for the run's length
+            from . import labgrid_place
+
+            result, show = labgrid_place.run_on_place(args, _run)
+        else:
+            result, show = _run(args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         if e.hint:

@@ -45,6 +45,24 @@ def _gate_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _place_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--place",
+        metavar="NAME",
+        help="a labgrid place (coordinator from LG_COORDINATOR): acquire it, use its NetworkSerialPort "
+        "as --port, release it afterwards (pip install hasaki-hil[farm])",
+    )
+
+
+def _toolchain_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--toolchain",
+        default="auto",
+        choices=["auto", "pio", "system"],
+        help="how to build the firmware: PlatformIO where its platform is installed (auto), or the system compiler",
+    )
+
+
 def gate_thresholds(args) -> gate.Thresholds:
     return gate.Thresholds(
         max_flip_rate=args.max_flip_rate,
@@ -182,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", help="serial port URL of a board running the serial firmware")
     p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each reply (default 2)")
+    _place_flag(p)
+    _toolchain_flag(p)
+    p.add_argument("--firmware", help="gate this already-built ELF (its firmware.json beside it) instead of building")
     p.add_argument("--vectors", required=True, metavar="CSV", help="labelled test vectors")
     _gate_flags(p)
     p.add_argument("--record", help="where to write the validation record (default: beside the firmware)")
@@ -205,12 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="upload without a passing record (written into the record)")
     p.add_argument("--dry-run", action="store_true", help="check the gate and print the upload command only")
     p.add_argument("--build-dir", help="build folder (default build/BOARD/VARIANT-serial)")
+    _place_flag(p)
+    _toolchain_flag(p)
     _add_json(p)
 
     p = sub.add_parser("bench", help="cycles per inference on a board, and the board/emulator ratio")
     p.add_argument("variant")
     p.add_argument("--board", required=True)
-    p.add_argument("--port", required=True, help="serial port of the board running the variant's firmware")
+    p.add_argument("--port", help="serial port of the board running the variant's firmware")
+    _place_flag(p)
     p.add_argument("--vectors", required=True, metavar="CSV", help="input rows to time (labels optional)")
     p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="untimed passes over the rows first (default 3)")
