@@ -1,0 +1,102 @@
+"""`--place NAME` through a real labgrid farm on 127.0.0.1: labgrid-coordinator, and a
+labgrid-exporter publishing an emulated uno's pty (RawSerialPort; the exporter serves it with
+Debian's ser2net as a NetworkSerialPort). The place is acquired for the run and released after
+it, also when the run fails or is interrupted."""
+
+import json
+
+import pytest
+
+from hasaki_hil import build, labgrid_place
+from hasaki_hil.emu_serial import EmulatedSerialBoard
+from hasaki_hil.errors import UserError
+
+from .conftest import SMOKE
+from .farm import LabgridFarm, smoke_variant
+
+PLACE = "uno-desk-1"
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory):
+    if not (SMOKE / "train.csv").is_file():
+        pytest.skip(f"smoke dataset not found at {SMOKE} (set HASAKI_SHARED to the folder holding datasets/)")
+    pytest.importorskip("labgrid", reason="labgrid not installed: pip install -e '.[dev]' (it brings hasaki-hil[farm])")
+    d = tmp_path_factory.mktemp("labgrid")
+    variant, vectors = smoke_variant(d, SMOKE)
+    fw = build.build(variant, "uno", harness="serial", toolchain_choice="system", out_dir=d / "fw")["firmware"]
+    board = EmulatedSerialBoard(fw["elf"])
+    with board as pty, LabgridFarm(d / "farm", pty, 115200) as lab:
+        lab.add_place(PLACE)
+        yield lab, variant, vectors, pty, d
+    assert board.error is None, board.error
+
+
+@pytest.fixture
+def coordinator(farm, monkeypatch):
+    monkeypatch.setenv("LG_COORDINATOR", farm[0].address)
+    return farm
+
+
+def acquired_places(lab) -> str:
+    """``labgrid-client who``: the places someone holds (empty table when all are free)."""
+    return lab.client("who").stdout
+
+
+def test_place_runs_the_gate_end_to_end_and_releases_the_place(coordinator, cli):
+    lab, variant, vectors, pty, d = coordinator
+    code, out, err = cli(
+        "test", variant, "--board", "uno", "--place", PLACE, "--vectors", vectors, "--json", "--record",
+        d / "place.json",
+    )  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["verdict"] == "PASSED" and r["place"] == PLACE and r["host_reference_mismatches"] == 0
+    assert r["port"].startswith("rfc2217://127.0.0.1:") and r["target"] == f"serial:{r['port']}"
+    assert r["cycles"]["provenance"] == "hardware"
+    code, out, err = cli("test", variant, "--board", "uno", "--port", pty, "--vectors", vectors, "--json")
+    local = json.loads(out)
+    assert local["metrics"] == r["metrics"] and local["cycles"] == r["cycles"]
+    assert PLACE not in acquired_places(lab)
+
+
+def test_the_place_is_released_after_a_failed_run(coordinator, cli, tmp_path):
+    lab, variant, vectors, pty, d = coordinator
+    from hasaki_hil import quantize_cmd
+
+    other = tmp_path / "other.variant"  # the board carries another variant's model: refused, exit 2
+    quantize_cmd.quantize(d / "smoke.model", "f32", other)
+    code, _, err = cli("test", other, "--board", "uno", "--place", PLACE, "--vectors", vectors)
+    assert code == 2 and "refusing its results" in err
+    assert PLACE not in acquired_places(lab)
+
+
+def test_the_place_is_released_on_ctrl_c(coordinator):
+    lab, *_ = coordinator
+    seen = {}
+
+    class Args:
+        place, port, json, emulate = PLACE, None, True, False
+
+    def interrupted(args):
+        seen["port"] = args.port
+        seen["who"] = acquired_places(lab)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        labgrid_place.run_on_place(Args(), interrupted)
+    assert PLACE in seen["who"] and seen["port"].startswith("rfc2217://")
+    assert PLACE not in acquired_places(lab)
+
+
+def test_unknown_place_and_missing_coordinator_are_user_errors(coordinator, cli, monkeypatch):
+    lab, variant, vectors, *_ = coordinator
+    code, _, err = cli("test", variant, "--board", "uno", "--place", "nosuch", "--vectors", vectors)
+    assert code == 2 and "error: labgrid-client -p nosuch acquire failed" in err and "hint:" in err
+    code, _, err = cli("test", variant, "--board", "uno", "--place", PLACE, "--port", "/dev/null", "--vectors", vectors)
+    assert code == 2 and "not both" in err
+    monkeypatch.setenv("LG_COORDINATOR", "127.0.0.1:1")  # nothing listens there
+    code, _, err = cli("test", variant, "--board", "uno", "--place", PLACE, "--vectors", vectors)
+    assert code == 2 and "Could not connect to coordinator" in err and "LG_COORDINATOR" in err
+    with pytest.raises(UserError, match="NetworkSerialPort"):
+        labgrid_place.serial_url("targets:\n  p:\n    resources: []\n", "p")
