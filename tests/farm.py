@@ -139,7 +139,12 @@ class LabgridFarm:
 
     def client(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [labgrid_tool("labgrid-client"), *args], env=self.env, capture_output=True, text=True, timeout=60, check=check
+            [labgrid_tool("labgrid-client"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=check,
         )
 
     def add_place(self, name: str) -> None:

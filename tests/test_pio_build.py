@@ -1,0 +1,139 @@
+"""PlatformIO builds for real: an isolated PlatformIO core made offline by
+../shared/platformio/offline-core.sh (the atmelavr platform snapshot, Debian's avr-gcc, SCons),
+`build --toolchain pio` for the attiny85 and the uno with both harnesses, byte-identical
+firmware.hex from both drivers, the gate on the PlatformIO-built ELF, and the upload command
+PlatformIO would run. The core and the builds are made once per session."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from hasaki_hil import build
+from hasaki_hil.emu_serial import EmulatedSerialBoard
+
+from .conftest import ROOT, SHARED, SMOKE
+from .farm import smoke_variant
+
+OFFLINE_CORE = SHARED / "platformio" / "offline-core.sh"
+CASES = [("attiny85", "emu"), ("attiny85", "serial"), ("uno", "emu"), ("uno", "serial")]
+
+
+@pytest.fixture(scope="session")
+def pio_core(tmp_path_factory):
+    """A private PLATFORMIO_CORE_DIR (never ~/.platformio) with the offline atmelavr platform."""
+    if not OFFLINE_CORE.is_file():
+        pytest.skip(f"{OFFLINE_CORE} not found (the project's shared folder; set HASAKI_SHARED)")
+    if shutil.which("avr-gcc") is None:
+        pytest.skip("avr-gcc not installed (apt-get install gcc-avr avr-libc binutils-avr)")
+    pio = build.pio_executable()
+    if pio is None:
+        pytest.skip("platformio not installed (it is a dependency: pip install -e .)")
+    core = tmp_path_factory.mktemp("pio-core")
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(core), PIO=pio, PYTHON=sys.executable)
+    done = subprocess.run(["bash", str(OFFLINE_CORE)], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return core
+
+
+@pytest.fixture(scope="session")
+def builds(pio_core, tmp_path_factory):
+    """Each (board, harness) built once by PlatformIO and once by the system driver."""
+    if not (SMOKE / "train.csv").is_file():
+        pytest.skip(f"smoke dataset not found at {SMOKE}")
+    d = tmp_path_factory.mktemp("pio-builds")
+    variant, vectors = smoke_variant(d, SMOKE)
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLATFORMIO_CORE_DIR", str(pio_core))
+        for board, harness in CASES:
+            for driver in ("pio", "system"):
+                out[board, harness, driver] = build.build(
+                    variant, board, harness, driver, out_dir=d / f"{driver}-{board}-{harness}"
+                )
+    return d, variant, vectors, out
+
+
+@pytest.fixture
+def pio_env(pio_core, monkeypatch):
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(pio_core))
+
+
+@pytest.mark.parametrize("board, harness", CASES)
+def test_pio_run_builds_and_the_hex_is_byte_identical_to_the_system_drivers(builds, board, harness, capsys):
+    _, _, _, out = builds
+    pio, system = out[board, harness, "pio"], out[board, harness, "system"]
+    fw = pio["firmware"]
+    assert fw["toolchain"] == "pio" and fw["command"][1:] == ["run", "-d", str(ROOT), "-e", board]
+    assert system["firmware"]["toolchain"] == "system"
+    theirs = open(f"{fw['image']}".replace("firmware.hex", f"pio/{board}/firmware.hex"), "rb").read()
+    ours = open(fw["image"], "rb").read()
+    assert theirs == ours == open(system["firmware"]["image"], "rb").read()
+    # the same code, so the same sizes and the same stack bound (PlatformIO's .su files are read too)
+    assert fw["flash_bytes"] == system["firmware"]["flash_bytes"] and fw["ram_bytes"] == system["firmware"]["ram_bytes"]
+    assert fw["stack"] == system["firmware"]["stack"] and fw["stack"]["bytes"] > 0
+    with capsys.disabled():  # the CI log shows what PlatformIO built
+        print(
+            f"\npio {' '.join(fw['command'][1:])} ({harness} harness): firmware.hex {len(ours)} B, sha256 "
+            f"{hashlib.sha256(ours).hexdigest()[:16]}, byte-identical to the system driver's"
+        )
+
+
+def test_the_gate_runs_on_the_platformio_built_elf(builds, pio_env, cli, tmp_path):
+    d, variant, vectors, out = builds
+    emu = out["uno", "emu", "pio"]["firmware"]
+    code, stdout, err = cli(
+        "test", variant, "--board", "uno", "--emulate", "--firmware", emu["elf"], "--vectors", vectors,
+        "--json", "--record", tmp_path / "emu.json",
+    )  # fmt: skip
+    emulated = json.loads(stdout)
+    assert code == 0 and emulated["verdict"] == "PASSED", err
+    assert emulated["firmware_sha256"] == emu["sha256"]
+    serial = out["uno", "serial", "pio"]["firmware"]
+    with EmulatedSerialBoard(serial["elf"]) as port:
+        code, stdout, err = cli(
+            "test", variant, "--board", "uno", "--port", port, "--firmware", serial["elf"], "--vectors", vectors,
+            "--json", "--record", tmp_path / "serial.json",
+        )  # fmt: skip
+    board = json.loads(stdout)
+    assert code == 0 and board["verdict"] == "PASSED" and board["firmware_sha256"] == serial["sha256"]
+    assert board["cycles"]["median"] == emulated["cycles"]["median"]  # Timer1 on the core == exact count
+    # --toolchain pio builds the firmware itself (attiny85: the software-UART board)
+    code, stdout, err = cli(
+        "test", variant, "--board", "attiny85", "--emulate", "--toolchain", "pio", "--vectors", vectors, "--json",
+        "--record", tmp_path / "t85.json",
+    )  # fmt: skip
+    assert code == 0, err
+    t85 = json.loads(stdout)
+    fw = json.loads((tmp_path / "t85.json").read_text())
+    assert t85["verdict"] == "PASSED" and fw["firmware_sha256"] == t85["firmware_sha256"]
+
+
+def test_flash_dry_run_shows_platformios_upload_of_the_gated_image(builds, pio_env, cli, tmp_path):
+    d, variant, vectors, out = builds
+    folder = tmp_path / "flash"
+    code, stdout, err = cli(
+        "flash", variant, "--board", "uno", "--port", "/dev/ttyACM0", "--toolchain", "pio", "--vectors", vectors,
+        "--build-dir", folder, "--dry-run", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    r = json.loads(stdout)
+    assert r["gate"]["verdict"] == "PASSED"  # the emulator gate ran on PlatformIO's ELF
+    pio = build.pio_executable()
+    assert r["command"] == [
+        "env", f"PLATFORMIO_BUILD_DIR={folder / 'pio'}", pio, "run", "-d", str(ROOT), "-e", "uno",
+        "-t", "nobuild", "-t", "upload", "--upload-port", "/dev/ttyACM0",
+    ]  # fmt: skip
+    uploaded = (folder / "pio" / "uno" / "firmware.hex").read_bytes()  # what `-t nobuild -t upload` writes
+    assert uploaded == open(out["uno", "serial", "system"]["firmware"]["image"], "rb").read()
+    # an image that is not the gated one is refused before anything runs
+    (folder / "pio" / "uno" / "firmware.hex").write_bytes(uploaded.replace(b":00000001FF", b":00000001FE"))
+    code, _, err = cli(
+        "flash", variant, "--board", "uno", "--port", "/dev/ttyACM0", "--toolchain", "pio", "--firmware",
+        folder / "firmware.elf", "--dry-run",
+    )  # fmt: skip
+    assert code == 2 and "is not the image of the gated firmware" in err
