@@ -22,6 +22,7 @@ from pathlib import Path
 from . import __version__, boards, boot2, build, docfile, firmware, pio_upload
 from . import variant as variant_mod
 from .errors import GateFailed, UserError
+from .transport import rfc2217_url
 
 FLASH_FORMAT = "hasaki-hil-flash"
 
@@ -60,12 +61,24 @@ def esptool_executable() -> str:
     return "esptool.py"
 
 
+def avrdude_port(port: str | None) -> str | None:
+    """avrdude needs the board's local port: it has no RFC 2217 client, and the uno's bootloader
+    needs the DTR pulse that resets it, which a raw TCP port (avrdude's net:HOST:PORT) does not carry."""
+    if port and port.startswith(("rfc2217://", "socket://")):
+        raise UserError(
+            f"avrdude cannot upload over the network ({port})",
+            hint="run hasaki-hil flash on the machine the board is plugged into; test, bench and the "
+            "post-upload check work over the network URL or --place",
+        )
+    return port
+
+
 def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
     """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record)."""
     if board.name in AVRDUDE:
         if board.name == "uno" and not port:
             raise UserError("the uno uploads through its serial bootloader: give --port")
-        opts = [opt.format(port=port) for opt in AVRDUDE[board.name]]
+        opts = [opt.format(port=avrdude_port(port)) for opt in AVRDUDE[board.name]]
         return ["avrdude", *opts, "-U", f"flash:w:{fw['image']}:i"]
     if board.name in ESPTOOL:
         if fw.get("toolchain") != "pio":
@@ -92,7 +105,7 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
             "--chip",
             esp["chip"],
             "--port",
-            port,
+            rfc2217_url(port),  # esptool opens it with pyserial: rfc2217:// works as for test
             "--baud",
             str(esp["baud"]),
             "--before",

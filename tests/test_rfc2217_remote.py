@@ -107,3 +107,21 @@ def test_a_server_killed_mid_run_is_a_device_error_not_a_hang(setup, cli, protoc
     assert isinstance(e.value, LinkLost) and f"127.0.0.1:{server.port}" in str(e.value) and "ser2net" in e.value.hint
     # the TCP close is seen at once; at worst it is the bounded retries on silence
     assert elapsed < (0.5 + 1.0) * (target.retries + 1) + 5
+
+
+def test_uploaders_over_the_network(tmp_path):
+    """esptool opens rfc2217:// itself (as labgrid's driver does, ign_set_control); avrdude
+    cannot, and the refusal says where to run flash instead."""
+    from hasaki_hil.errors import UserError
+    from hasaki_hil.flash_cmd import uploader_command
+
+    for name in ("bootloader.bin", "partitions.bin", "firmware.bin"):
+        (tmp_path / name).write_bytes(b"\0")
+    esp = {"toolchain": "pio", "elf": str(tmp_path / "firmware.elf"), "image": ""}
+    cmd = uploader_command(boards.get("esp32"), esp, "rfc2217://farm:4001")
+    assert cmd[cmd.index("--port") + 1] == "rfc2217://farm:4001?ign_set_control"
+    uno = {"toolchain": "system", "elf": str(tmp_path / "firmware.elf"), "image": str(tmp_path / "firmware.hex")}
+    for url in ("rfc2217://farm:4001", "socket://farm:4002"):
+        with pytest.raises(UserError, match="avrdude cannot upload over the network") as e:
+            uploader_command(boards.get("uno"), uno, url)
+        assert "plugged into" in e.value.hint
