@@ -90,8 +90,10 @@ def labgrid_tool(name: str) -> str:
 
 class LabgridFarm:
     """A coordinator on 127.0.0.1 and one exporter publishing ``device`` (a tty: here an
-    emulated board's pty) as a RawSerialPort in group ``group``; the exporter's ser2net
-    serves it as a NetworkSerialPort. ``client(...)`` runs labgrid-client against it."""
+    emulated board's pty) as a NetworkSerialPort in group ``group``, served by ser2net (RFC 2217)
+    on 127.0.0.1. A RawSerialPort or USBSerialPort entry would make the exporter start ser2net
+    itself, but that one listens on every interface; these tests bind 127.0.0.1 only, so they
+    run ser2net as the exporter would and publish its port. ``client(...)`` runs labgrid-client."""
 
     def __init__(self, workdir: Path, device: str, baud: int, group: str = "uno-desk"):
         self.workdir, self.device, self.baud, self.group = Path(workdir), device, baud, group
@@ -100,10 +102,11 @@ class LabgridFarm:
         self.procs: list[subprocess.Popen] = []
 
     def __enter__(self) -> "LabgridFarm":
-        ser2net_binary()
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.ser2net = Ser2net(self.device, self.baud, "rfc2217").__enter__()
         (self.workdir / "exporter.yaml").write_text(
-            f"{self.group}:\n  RawSerialPort:\n    port: {self.device}\n    speed: {self.baud}\n"
+            f"{self.group}:\n  NetworkSerialPort:\n    host: 127.0.0.1\n    port: {self.ser2net.port}\n"
+            f"    speed: {self.baud}\n    protocol: rfc2217\n"
         )
         log = open(self.workdir / "coordinator.log", "w")
         coord = subprocess.Popen(
@@ -154,6 +157,7 @@ class LabgridFarm:
     def __exit__(self, *exc) -> None:
         for proc in reversed(self.procs):
             stop(proc)
+        self.ser2net.__exit__()
 
 
 def smoke_variant(workdir: Path, smoke_dir: Path, rows: int = 40) -> tuple[Path, Path]:

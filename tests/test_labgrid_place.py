@@ -1,7 +1,7 @@
 """`--place NAME` through a real labgrid farm on 127.0.0.1: labgrid-coordinator, and a
-labgrid-exporter publishing an emulated uno's pty (RawSerialPort; the exporter serves it with
-Debian's ser2net as a NetworkSerialPort). The place is acquired for the run and released after
-it, also when the run fails or is interrupted."""
+labgrid-exporter publishing an emulated uno's pty, served by Debian's ser2net over RFC 2217,
+as a NetworkSerialPort (tests/farm.py says why not a RawSerialPort). The place is acquired
+for the run and released after it, also when the run fails or is interrupted."""
 
 import json
 
@@ -100,3 +100,5 @@ def test_unknown_place_and_missing_coordinator_are_user_errors(coordinator, cli,
     assert code == 2 and "Could not connect to coordinator" in err and "LG_COORDINATOR" in err
     with pytest.raises(UserError, match="NetworkSerialPort"):
         labgrid_place.serial_url("targets:\n  p:\n    resources: []\n", "p")
+    raw = "targets:\n  p:\n    resources:\n    - NetworkSerialPort: {host: h, port: 4002, protocol: raw}\n"
+    assert labgrid_place.serial_url(raw, "p") == "socket://h:4002"
