@@ -102,3 +102,30 @@ def test_unknown_place_and_missing_coordinator_are_user_errors(coordinator, cli,
         labgrid_place.serial_url("targets:\n  p:\n    resources: []\n", "p")
     raw = "targets:\n  p:\n    resources:\n    - NetworkSerialPort: {host: h, port: 4002, protocol: raw}\n"
     assert labgrid_place.serial_url(raw, "p") == "socket://h:4002"
+
+
+def test_the_readmes_exporter_configuration_is_what_labgrid_reads(tmp_path, capsys):
+    """The exporter.yaml the README tells users to write for an ATtiny85 and an ESP32 loads with
+    labgrid's own exporter config reader, and its keys are USBSerialPort's parameters."""
+    import re
+
+    import attr
+
+    pytest.importorskip("labgrid", reason="labgrid not installed: pip install -e '.[dev]'")
+    from labgrid.remote.config import ResourceConfig
+    from labgrid.resource.udev import USBSerialPort
+
+    from .conftest import ROOT
+
+    blocks = re.findall(r"```text\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    (tmp_path / "exporter.yaml").write_text(next(b for b in blocks if "USBSerialPort" in b))
+    data = ResourceConfig(str(tmp_path / "exporter.yaml")).data  # it prints what it renders
+    capsys.readouterr()
+    fields = set(attr.fields_dict(USBSerialPort))
+    assert set(data) == {"attiny85-desk", "esp32-desk"}
+    for group in data.values():
+        assert set(group) == {"USBSerialPort"} and set(group["USBSerialPort"]) <= fields
+    from hasaki_hil.boards import get
+
+    assert data["attiny85-desk"]["USBSerialPort"]["speed"] == get("attiny85").baud
+    assert data["esp32-desk"]["USBSerialPort"]["speed"] == get("esp32").baud
