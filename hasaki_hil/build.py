@@ -120,17 +120,19 @@ def _pio_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) 
     from platformio.ini and the board name from the harness default, so only the rest is passed."""
     passed = [d for d in defines if not d.startswith(("-DF_CPU=", "-DHSK_BOARD_NAME="))]
     # PlatformIO's build folder inside out_dir: concurrent builds of one env do not share it,
-    # and `pio run -t nobuild -t upload` finds this build's image there (pio_upload_command)
-    env = dict(
-        os.environ,
-        HSK_MODEL_DIR=str(model_dir),
-        HSK_HARNESS=harness,
-        HSK_DEFINES=" ".join(passed),
-        PLATFORMIO_BUILD_DIR=str(out_dir / PIO_BUILD_DIR),
-    )
-    cmd = [pio_executable() or "pio", "run", "-d", str(ROOT), "-e", board.pio_env]
+    # and `pio run -t nobuild -t upload` finds this build's image there (pio_upload.py). The
+    # variables are part of the recorded command: PlatformIO cleans a build folder whose
+    # configuration (these values included) changed, so the upload must repeat them exactly.
+    sysenv = {
+        "HSK_MODEL_DIR": str(model_dir),
+        "HSK_HARNESS": harness,
+        "HSK_DEFINES": " ".join(passed),
+        "PLATFORMIO_BUILD_DIR": str(out_dir / PIO_BUILD_DIR),
+    }
+    cmd = ["env", *(f"{k}={v}" for k, v in sysenv.items())]
+    cmd += [pio_executable() or "pio", "run", "-d", str(ROOT), "-e", board.pio_env]
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     except subprocess.TimeoutExpired:
         raise UserError("PlatformIO did not finish within 30 minutes") from None
     if result.returncode != 0:

@@ -30,7 +30,8 @@ FLASH_FORMAT = "hasaki-hil-flash"
 # What PlatformIO runs to upload, per board (see the module's docstring).
 AVRDUDE = {
     "uno": ("-p", "atmega328p", "-c", "arduino", "-P", "{port}", "-b", "115200", "-D"),  # serial bootloader
-    "attiny85": ("-p", "attiny85", "-c", "usbasp", "-e"),  # ISP programmer: no port
+    # ISP programmer, no port; -e (platformio.ini's upload_flags) erases, -D as PlatformIO always adds
+    "attiny85": ("-p", "attiny85", "-c", "usbasp", "-e", "-D"),
 }
 # esptool write_flash as PlatformIO's espressif32 platform runs it for an ESP-IDF build: the
 # second-stage bootloader (its offset differs per chip), the partition table and the app.

@@ -16,7 +16,8 @@ PIO_IMAGE = {"atmelavr": "firmware.hex"}
 
 
 def upload_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
-    """``env PLATFORMIO_BUILD_DIR=... pio run -d ROOT -e ENV -t nobuild -t upload [--upload-port PORT]``."""
+    """The build's ``env HSK_...=... PLATFORMIO_BUILD_DIR=... pio run -d ROOT -e ENV`` with
+    ``-t nobuild -t upload [--upload-port PORT]``."""
     if board.pio_platform not in PIO_IMAGE:
         raise UserError(
             f"no PlatformIO upload through hasaki-hil for {board.name} ({board.pio_platform}) yet",
@@ -36,7 +37,11 @@ def upload_command(board: boards.Board, fw: dict, port: str | None) -> list[str]
             f"PlatformIO's image {theirs} is not the image of the gated firmware {fw['image']}",
             hint="build again (hasaki-hil build ... --toolchain pio) and gate the new firmware",
         )
-    pio = build.pio_executable() or "pio"
-    cmd = ["env", f"PLATFORMIO_BUILD_DIR={build_dir}", pio, "run", "-d", str(build.ROOT), "-e", board.pio_env]
-    cmd += ["-t", "nobuild", "-t", "upload"]
-    return cmd + (["--upload-port", port] if port else [])
+    made = list(fw.get("command", []))
+    if made[:1] != ["env"] or f"PLATFORMIO_BUILD_DIR={build_dir}" not in made or "run" not in made:
+        raise UserError(
+            f"{folder / 'firmware.json'} does not record the PlatformIO build command",
+            hint=f"build again: hasaki-hil build VARIANT --board {board.name} --harness serial --toolchain pio",
+        )
+    # the build's own command and variables: PlatformIO would clean the build folder otherwise
+    return made + ["-t", "nobuild", "-t", "upload"] + (["--upload-port", port] if port else [])

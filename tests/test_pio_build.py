@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,7 +69,8 @@ def test_pio_run_builds_and_the_hex_is_byte_identical_to_the_system_drivers(buil
     _, _, _, out = builds
     pio, system = out[board, harness, "pio"], out[board, harness, "system"]
     fw = pio["firmware"]
-    assert fw["toolchain"] == "pio" and fw["command"][1:] == ["run", "-d", str(ROOT), "-e", board]
+    assert fw["toolchain"] == "pio" and fw["command"][0] == "env"
+    assert fw["command"][-5:] == ["run", "-d", str(ROOT), "-e", board]
     assert system["firmware"]["toolchain"] == "system"
     theirs = open(f"{fw['image']}".replace("firmware.hex", f"pio/{board}/firmware.hex"), "rb").read()
     ours = open(fw["image"], "rb").read()
@@ -78,7 +80,7 @@ def test_pio_run_builds_and_the_hex_is_byte_identical_to_the_system_drivers(buil
     assert fw["stack"] == system["firmware"]["stack"] and fw["stack"]["bytes"] > 0
     with capsys.disabled():  # the CI log shows what PlatformIO built
         print(
-            f"\npio {' '.join(fw['command'][1:])} ({harness} harness): firmware.hex {len(ours)} B, sha256 "
+            f"\npio {' '.join(fw['command'][-5:])} ({harness} harness): firmware.hex {len(ours)} B, sha256 "
             f"{hashlib.sha256(ours).hexdigest()[:16]}, byte-identical to the system driver's"
         )
 
@@ -123,11 +125,11 @@ def test_flash_dry_run_shows_platformios_upload_of_the_gated_image(builds, pio_e
     assert code == 0, err
     r = json.loads(stdout)
     assert r["gate"]["verdict"] == "PASSED"  # the emulator gate ran on PlatformIO's ELF
-    pio = build.pio_executable()
-    assert r["command"] == [
-        "env", f"PLATFORMIO_BUILD_DIR={folder / 'pio'}", pio, "run", "-d", str(ROOT), "-e", "uno",
-        "-t", "nobuild", "-t", "upload", "--upload-port", "/dev/ttyACM0",
+    made = json.loads((folder / "firmware.json").read_text())["command"]  # the build's own command
+    assert f"PLATFORMIO_BUILD_DIR={folder / 'pio'}" in made and made[-6:] == [
+        build.pio_executable(), "run", "-d", str(ROOT), "-e", "uno",
     ]  # fmt: skip
+    assert r["command"] == made + ["-t", "nobuild", "-t", "upload", "--upload-port", "/dev/ttyACM0"]
     uploaded = (folder / "pio" / "uno" / "firmware.hex").read_bytes()  # what `-t nobuild -t upload` writes
     assert uploaded == open(out["uno", "serial", "system"]["firmware"]["image"], "rb").read()
     # an image that is not the gated one is refused before anything runs
@@ -137,3 +139,58 @@ def test_flash_dry_run_shows_platformios_upload_of_the_gated_image(builds, pio_e
         folder / "firmware.elf", "--dry-run",
     )  # fmt: skip
     assert code == 2 and "is not the image of the gated firmware" in err
+
+
+@pytest.fixture(scope="session")
+def pio_avrdude(pio_core, tmp_path_factory):
+    """PlatformIO's tool-avrdude package made from Debian's avrdude, as offline-core.sh does for
+    the compiler, so `pio run -t upload` runs here and shows the avrdude call it makes."""
+    if shutil.which("avrdude") is None or not os.path.isfile("/etc/avrdude.conf"):
+        pytest.skip("avrdude not installed (apt-get install avrdude; CI installs it from .ci/apt-packages)")
+    pkg = tmp_path_factory.mktemp("tool") / "tool-avrdude"
+    pkg.mkdir()
+    (pkg / "avrdude").symlink_to(shutil.which("avrdude"))
+    (pkg / "avrdude.conf").symlink_to("/etc/avrdude.conf")
+    meta = {"name": "tool-avrdude", "version": "1.60300.0", "system": "*", "description": "Debian avrdude"}
+    (pkg / "package.json").write_text(json.dumps(meta))
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(pio_core))
+    cmd = [build.pio_executable(), "pkg", "install", "-g", "--skip-dependencies", "-t", f"file://{pkg}"]
+    subprocess.run(cmd, env=env, capture_output=True, check=True, timeout=120)
+    piopm = pio_core / "packages" / "tool-avrdude" / ".piopm"  # PlatformIO's own package, to the platform
+    record = json.loads(piopm.read_text())
+    record["spec"]["owner"] = "platformio"
+    piopm.write_text(json.dumps(record))
+    return pio_core
+
+
+def _options(argv: list[str]) -> tuple[set, bytes]:
+    """avrdude's options as (flag, value) pairs, and the bytes of the image its -U writes."""
+    with_value = {"-p", "-C", "-c", "-P", "-b", "-U"}
+    pairs, i = set(), 0
+    while i < len(argv):
+        flag = argv[i]
+        pairs.add((flag, argv[i + 1] if flag in with_value else None))
+        i += 2 if flag in with_value else 1
+    image = next(v for f, v in pairs if f == "-U").removeprefix("flash:w:").removesuffix(":i")
+    drop = {"-C", "-v", "-U"}  # PlatformIO's config file path and its verbose flag; the image by content
+    return {(f, v) for f, v in pairs if f not in drop}, open(image, "rb").read()
+
+
+@pytest.mark.parametrize("board, port", [("attiny85", None), ("uno", "net:127.0.0.1:9")])
+def test_platformios_upload_runs_the_avrdude_call_flash_runs(builds, pio_avrdude, board, port):
+    """`pio run -t nobuild -t upload -v` for real: PlatformIO prints the avrdude call, which then
+    fails (no USBasp on the USB bus; nothing listens on the uno's net: port); it is the call
+    flash makes itself, on the same image. The build folder survives the upload target."""
+    from hasaki_hil import boards
+    from hasaki_hil.flash_cmd import uploader_command
+    from hasaki_hil.pio_upload import upload_command
+
+    fw = builds[3][board, "serial", "pio"]["firmware"]
+    cmd = upload_command(boards.get(board), fw, port) + ["-v"]
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(pio_avrdude))
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    calls = [ln.split() for ln in done.stdout.splitlines() if ln.startswith("avrdude ")]
+    assert len(calls) == 1, done.stdout[-2000:]
+    ours = uploader_command(boards.get(board), fw, port)
+    assert _options(calls[0][1:]) == _options(ours[1:])
+    assert (Path(fw["elf"]).parent / "pio" / boards.get(board).pio_env / "firmware.hex").is_file()
