@@ -48,7 +48,7 @@ def open_port(url: str, baud: int) -> serial.SerialBase:
         # a TCP socket, which the deadlines on the replies bound anyway
         write_timeout = None if url.startswith("rfc2217://") else 2.0
         return serial.serial_for_url(rfc2217_url(url), baudrate=baud, timeout=0.05, write_timeout=write_timeout)
-    except serial.SerialException as e:
+    except (serial.SerialException, OSError) as e:  # a socket's own errors too
         text = str(e)
         hint = "check the port name (ls /dev/ttyUSB* /dev/ttyACM*), that the board is plugged in"
         if is_network(url):
@@ -77,7 +77,7 @@ class Transport:
         try:
             self.port.write(encode(msg))
             self.port.flush()
-        except serial.SerialException as e:
+        except (serial.SerialException, OSError) as e:  # a socket's own errors too
             raise LinkLost(f"writing to {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
 
     def receive(self, deadline: Deadline) -> Message | None:
@@ -87,7 +87,7 @@ class Transport:
                 return None
             try:
                 chunk = self.port.read(max(1, self.port.in_waiting or 1))
-            except serial.SerialException as e:
+            except (serial.SerialException, OSError) as e:  # a socket's own errors too
                 raise LinkLost(f"reading from {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
             if chunk:
                 bad = self.deframer.bad_frames

@@ -60,6 +60,18 @@ def test_place_runs_the_gate_end_to_end_and_releases_the_place(coordinator, cli)
     assert PLACE not in acquired_places(lab)
 
 
+def test_bench_through_a_place(coordinator, cli):
+    lab, variant, vectors, *_ = coordinator
+    code, out, err = cli(
+        "bench", variant, "--board", "uno", "--place", PLACE, "--vectors", vectors, "--rows", "2", "--repeat", "2",
+        "--warmup", "0", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["place"] == PLACE and r["provenance"] == "hardware" and r["ratio_board_to_emulator"] == 1.0
+    assert PLACE not in acquired_places(lab)
+
+
 def test_the_place_is_released_after_a_failed_run(coordinator, cli, tmp_path):
     lab, variant, vectors, pty, d = coordinator
     from hasaki_hil import quantize_cmd

@@ -125,3 +125,53 @@ def test_uploaders_over_the_network(tmp_path):
         with pytest.raises(UserError, match="avrdude cannot upload over the network") as e:
             uploader_command(boards.get("uno"), uno, url)
         assert "plugged into" in e.value.hint
+
+
+def _connected(port: int) -> bool:
+    """A TCP connection to 127.0.0.1:port is established (/proc/net/tcp, state 01)."""
+    rows = open("/proc/net/tcp").read().splitlines()[1:]
+    return any(r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "01" for r in rows)
+
+
+def test_the_cli_ends_a_run_whose_server_dies_with_exit_2(setup, cli, tmp_path):
+    d, csv, path, fw = setup
+    rows = csv.read_text().splitlines()
+    long = tmp_path / "long.csv"
+    long.write_text("\n".join(rows * 10) + "\n")  # 400 vectors: seconds of work to interrupt
+    with EmulatedSerialBoard(fw["elf"]) as pty, Ser2net(pty, 115200, "rfc2217") as server:
+
+        def kill_once_connected():
+            while not _connected(server.port):
+                time.sleep(0.01)
+            time.sleep(1.0)  # past the RFC 2217 negotiation and the handshake: some vectors in
+            server.proc.kill()
+
+        threading.Thread(target=kill_once_connected, daemon=True).start()
+        t0 = time.monotonic()
+        code, out, err = cli("test", path, "--board", "uno", "--port", server.url, "--vectors", long, "--json")
+        elapsed = time.monotonic() - t0
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"error: reading from rfc2217://127.0.0.1:{server.port} failed" in err and "hint:" in err
+    assert elapsed < 10
+
+
+def test_a_server_that_hangs_up_or_is_absent_is_a_user_error_at_open():
+    import socket
+
+    from hasaki_hil.errors import UserError
+    from hasaki_hil.transport import open_port
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+
+    def hang_up():
+        conn, _ = srv.accept()
+        conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    for url in (f"rfc2217://127.0.0.1:{srv.getsockname()[1]}", "rfc2217://127.0.0.1:1"):
+        with pytest.raises(UserError, match=f"cannot open serial port {url}") as e:
+            open_port(url, 115200)
+        assert "ser2net" in e.value.hint
+    srv.close()
