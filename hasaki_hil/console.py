@@ -1,5 +1,7 @@
 """Terminal rendering of command results (the CLI prints these unless --json)."""
 
+import shlex
+
 from . import quantize_cmd
 
 
@@ -191,7 +193,7 @@ def print_flash(r: dict) -> None:
         print(f"emulator gate on the exact firmware: {r['gate']['verdict']} ({r['gate']['record']})")
     basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
     print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
-    print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
+    print(("would run: " if r["dry_run"] else "ran: ") + shlex.join(r["command"]))  # copy-pastable
     if "handshake" in r:
         print(f"the board reports model {r['handshake']['model_hash'][:12]}: matches")
 
