@@ -47,8 +47,10 @@ def serial_url(env_yaml: str, place: str) -> str:
     """The URL of the one NetworkSerialPort in ``labgrid-client -p PLACE env``'s output."""
     import yaml  # labgrid's own dependency
 
-    config = yaml.safe_load(env_yaml) or {}
-    resources = (config.get("targets", {}).get(place) or {}).get("resources", [])
+    targets = (yaml.safe_load(env_yaml) or {}).get("targets") or {}
+    if place not in targets and len(targets) == 1:  # labgrid matched a pattern: "uno" finds "uno-desk-1"
+        place = next(iter(targets))
+    resources = (targets.get(place) or {}).get("resources", [])
     ports = [r["NetworkSerialPort"] for r in resources if "NetworkSerialPort" in r]
     if len(ports) != 1:
         raise UserError(

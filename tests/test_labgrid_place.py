@@ -114,6 +114,7 @@ def test_unknown_place_and_missing_coordinator_are_user_errors(coordinator, cli,
         labgrid_place.serial_url("targets:\n  p:\n    resources: []\n", "p")
     raw = "targets:\n  p:\n    resources:\n    - NetworkSerialPort: {host: h, port: 4002, protocol: raw}\n"
     assert labgrid_place.serial_url(raw, "p") == "socket://h:4002"
+    assert labgrid_place.serial_url(raw, "p-pattern") == "socket://h:4002"  # labgrid resolved a pattern
 
 
 def test_the_readmes_exporter_configuration_is_what_labgrid_reads(tmp_path, capsys):
