@@ -16,6 +16,13 @@ from pathlib import Path
 
 from .errors import UserError
 
+
+class Interrupted(UserError):
+    """Ctrl-C during a run on a place: exit 130, after the place was released."""
+
+    exit_code = 130
+
+
 INSTALL_HINT = "pip install 'hasaki-hil[farm]' (labgrid), and set LG_COORDINATOR=HOST:PORT"
 
 
@@ -82,9 +89,12 @@ def run_on_place(args, run):
         raise UserError("give --port or --place, not both")
     if getattr(args, "emulate", False):
         raise UserError("--place runs on a board on the farm; --emulate runs here: choose one")
-    with acquired(args.place) as url:
-        if not args.json:
-            print(f"labgrid place {args.place} acquired: {url}", file=sys.stderr)
-        args.port = url
-        result, show = run(args)
+    try:
+        with acquired(args.place) as url:
+            if not args.json:
+                print(f"labgrid place {args.place} acquired: {url}", file=sys.stderr)
+            args.port = url
+            result, show = run(args)
+    except KeyboardInterrupt:  # the place is released by now (acquired's finally)
+        raise Interrupted(f"interrupted; labgrid place {args.place} released") from None
     return {**result, "place": args.place, "port": url}, show

@@ -95,9 +95,45 @@ def test_the_place_is_released_on_ctrl_c(coordinator):
         seen["who"] = acquired_places(lab)
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(labgrid_place.Interrupted, match=f"place {PLACE} released") as e:
         labgrid_place.run_on_place(Args(), interrupted)
+    assert e.value.exit_code == 130
     assert PLACE in seen["who"] and seen["port"].startswith("rfc2217://")
+    assert PLACE not in acquired_places(lab)
+
+
+def test_a_real_sigint_mid_run_releases_the_place_and_exits_130(coordinator, tmp_path):
+    """The installed command, interrupted by SIGINT while it runs vectors on the place."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    lab, variant, vectors, *_ = coordinator
+    long = tmp_path / "long.csv"
+    long.write_text("\n".join(Path(vectors).read_text().splitlines() * 20) + "\n")  # seconds of vectors
+    hasaki = Path(sys.executable).parent / "hasaki-hil"
+    proc = subprocess.Popen(
+        [str(hasaki), "test", str(variant), "--board", "uno", "--place", PLACE, "--vectors", str(long)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while PLACE not in acquired_places(lab) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        time.sleep(1.5)  # into the vectors
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert f"error: interrupted; labgrid place {PLACE} released" in err and "Traceback" not in err
     assert PLACE not in acquired_places(lab)
 
 
