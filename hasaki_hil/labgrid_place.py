@@ -73,13 +73,22 @@ def serial_url(env_yaml: str, place: str) -> str:
 @contextmanager
 def acquired(place: str):
     """Acquire ``place`` and yield its serial URL; release it on the way out, whatever happened."""
-    client("-p", place, "acquire")
+    try:
+        client("-p", place, "acquire")
+    except KeyboardInterrupt:  # Ctrl-C while acquiring: the coordinator may have granted it already
+        _release(place, quiet=True)
+        raise
     try:
         yield serial_url(client("-p", place, "env"), place)
     finally:
-        try:
-            client("-p", place, "release")
-        except UserError as e:  # never hide the run's own error behind the release's
+        _release(place)
+
+
+def _release(place: str, quiet: bool = False) -> None:
+    try:
+        client("-p", place, "release")
+    except UserError as e:  # never hide the run's own error behind the release's
+        if not quiet:
             print(f"warning: {e}", file=sys.stderr)
 
 
