@@ -74,13 +74,19 @@ def test_socket_url_runs_test_bench_and_the_post_upload_check(setup, cli):
     assert hello["model_hash"] == v.sha256 and hello["board"] == "uno"
 
 
-def test_the_post_upload_check_over_rfc2217(setup):
+def test_rfc2217_per_vector_outputs_and_cycles_and_the_post_upload_check(setup):
     from hasaki_hil.flash_cmd import verify_model
 
     d, csv, path, fw = setup
-    with EmulatedSerialBoard(fw["elf"]) as pty, Ser2net(pty, 115200, "rfc2217") as server:
-        hello = verify_model(server.url, boards.get("uno"), variant_mod.load(path).sha256)
-    assert hello["board"] == "uno"
+    v = variant_mod.load(path)
+    vectors = [r.tobytes() for r in reference.native_inputs(v, data.load_csv(csv, 12, 1, "sigmoid").X)]
+    with EmulatedSerialBoard(fw["elf"]) as pty:
+        on_pty = targets.SerialTarget(pty, 115200).run(vectors, v.sha256, np.float32, 1)
+        with Ser2net(pty, 115200, "rfc2217") as server:
+            remote = targets.SerialTarget(server.url, 115200).run(vectors, v.sha256, np.float32, 1)
+            hello = verify_model(server.url, boards.get("uno"), v.sha256)
+    assert np.array_equal(remote.outputs, on_pty.outputs) and np.array_equal(remote.cycles, on_pty.cycles)
+    assert hello["board"] == "uno" and hello["model_hash"] == v.sha256
 
 
 @pytest.mark.parametrize("protocol", ["rfc2217", "raw"])
