@@ -1,7 +1,8 @@
 """System cross-compilers: the flags per target and compile/link calls (argument lists, no shell).
 
 PlatformIO builds the same sources with the same flags on users' machines; these direct
-calls are for where PlatformIO cannot run (no platform packages, as on CI here).
+calls are for where PlatformIO cannot run (no platform packages). For the AVR boards CI builds
+with both and finds the same firmware.hex (tests/test_pio_build.py).
 """
 
 import shutil
