@@ -14,6 +14,7 @@ is required.
 
 import datetime
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -246,7 +247,8 @@ def flash(
             raise UserError(f"{cmd[0]} not found", hint=INSTALL_HINT[cmd[0].removesuffix(".py")])
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
-            raise UserError(f"upload failed:\n{done.stderr.strip()[-600:]}", hint=" ".join(cmd))
+            said = (done.stderr.strip() or done.stdout.strip())[-600:]  # PlatformIO reports on stdout
+            raise UserError(f"upload failed:\n{said}", hint=shlex.join(cmd))
         if port:
             result["handshake"] = verify_model(port, board, v.sha256)
     docfile.write(folder / "flash.json", {"format": FLASH_FORMAT, "version": 1, **result})

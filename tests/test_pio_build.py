@@ -194,3 +194,17 @@ def test_platformios_upload_runs_the_avrdude_call_flash_runs(builds, pio_avrdude
     ours = uploader_command(boards.get(board), fw, port)
     assert _options(calls[0][1:]) == _options(ours[1:])
     assert (Path(fw["elf"]).parent / "pio" / boards.get(board).pio_env / "firmware.hex").is_file()
+
+
+def test_flash_runs_platformios_upload_and_reports_its_failure(builds, pio_avrdude, cli, monkeypatch, tmp_path):
+    """Not a dry run: flash gates the PlatformIO build, runs PlatformIO's upload, which runs
+    avrdude, which finds no USBasp here; the failure is a user error with PlatformIO's words."""
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(pio_avrdude))
+    d, variant, vectors, _ = builds
+    code, out, err = cli(
+        "flash", variant, "--board", "attiny85", "--toolchain", "pio", "--vectors", vectors, "--build-dir",
+        tmp_path / "t85",
+    )  # fmt: skip
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "error: upload failed:" in err and "usbasp" in err.lower() and "hint: env HSK_MODEL_DIR=" in err
+    assert not (tmp_path / "t85" / "flash.json").exists()  # nothing claims an upload happened
