@@ -119,6 +119,7 @@ def _run(args) -> tuple[dict, callable]:
             junit=args.junit,
             toolchain=args.toolchain,
             firmware_elf=args.firmware,
+            place=args.place,
         )
         return r, console.print_test
     if args.command == "serve-emulated":

@@ -54,6 +54,7 @@ def run_test(
     firmware_elf=None,
     junit=None,
     toolchain: str = "auto",
+    place: str | None = None,
 ) -> dict:
     if emulate == (port is not None):
         raise UserError("give exactly one of --emulate or --port URL")
@@ -126,6 +127,7 @@ def run_test(
         "rows": ds.n_rows,
         "board": board.name,
         "target": kind,
+        "place": place,  # the labgrid place the port belonged to (--place), else None
         "scheme": v.scheme,
         "layers": list(v.kinds),
         "thresholds": t.as_dict(),

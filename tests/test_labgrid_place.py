@@ -54,6 +54,7 @@ def test_place_runs_the_gate_end_to_end_and_releases_the_place(coordinator, cli)
     assert r["verdict"] == "PASSED" and r["place"] == PLACE and r["host_reference_mismatches"] == 0
     assert r["port"].startswith("rfc2217://127.0.0.1:") and r["target"] == f"serial:{r['port']}"
     assert r["cycles"]["provenance"] == "hardware"
+    assert json.loads((d / "place.json").read_text())["place"] == PLACE  # the record names the farm's board
     code, out, err = cli("test", variant, "--board", "uno", "--port", pty, "--vectors", vectors, "--json")
     local = json.loads(out)
     assert local["metrics"] == r["metrics"] and local["cycles"] == r["cycles"]
