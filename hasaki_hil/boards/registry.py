@@ -140,7 +140,8 @@ ATTINY85 = Board(
         soft_uart_pins=(1, 2),
     ),
     pio=PlatformIO("attiny85", "attiny85", "atmelavr"),
-    uploader=Uploader("avrdude", ("-p", "attiny85", "-c", "usbasp", "-e")),  # ISP programmer: no port
+    # ISP programmer, no port; -e (the env's upload_flags) erases, -D as PlatformIO always adds
+    uploader=Uploader("avrdude", ("-p", "attiny85", "-c", "usbasp", "-e", "-D")),
     emulator=Emulation("avr", "attiny85"),
     toolchain_target="avr-attiny85",
 )

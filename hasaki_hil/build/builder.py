@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from hasaki_hil import boards
@@ -53,9 +54,15 @@ OBJCOPY = {
 }
 
 
+def pio_executable() -> str | None:
+    """``pio`` on PATH, or the one installed beside this Python (an unactivated virtualenv)."""
+    beside = Path(sys.executable).parent / "pio"
+    return shutil.which("pio") or (str(beside) if beside.is_file() else None)
+
+
 def pio_platform_installed(platform: str) -> bool:
     core = Path(os.environ.get("PLATFORMIO_CORE_DIR", Path.home() / ".platformio"))
-    return shutil.which("pio") is not None and (core / "platforms" / platform).is_dir()
+    return pio_executable() is not None and (core / "platforms" / platform).is_dir()
 
 
 def choose_driver(board: boards.Board, requested: str) -> str:
@@ -111,6 +118,7 @@ def _system_build(board, model_dir: Path, out_dir: Path, harness: str, defines=(
     return toolchain.finish(elf), cmd
 
 
+PIO_BUILD_DIR = "pio"
 PIO_OUTPUTS = ("firmware.elf", "firmware.hex", "firmware.bin", "bootloader.bin", "partitions.bin")
 
 
@@ -133,20 +141,31 @@ def _pio_build(board, model_dir: Path, out_dir: Path, harness: str, defines=()) 
     ESP boards' uploads need bootloader.bin and partitions.bin next to the ELF). F_CPU comes
     from platformio.ini and the board name from the harness default, so only the rest is passed."""
     passed = [d for d in defines if not d.startswith(("-DF_CPU=", "-DHSK_BOARD_NAME="))]
-    env = dict(os.environ, HSK_MODEL_DIR=str(model_dir), HSK_HARNESS=harness, HSK_DEFINES=" ".join(passed))
-    project = _pio_project(out_dir)
-    cmd = ["pio", "run", "-d", str(project), "-e", board.pio_env]
+    # PlatformIO's build folder inside out_dir: concurrent builds of one env do not share it,
+    # and `pio run -t nobuild -t upload` finds this build's image there (pio_upload.py). The
+    # variables are part of the recorded command: PlatformIO cleans a build folder whose
+    # configuration (these values included) changed, so the upload must repeat them exactly.
+    sysenv = {
+        "HSK_MODEL_DIR": str(model_dir),
+        "HSK_HARNESS": harness,
+        "HSK_DEFINES": " ".join(passed),
+        "PLATFORMIO_BUILD_DIR": str(out_dir / PIO_BUILD_DIR),
+    }
+    cmd = ["env", *(f"{k}={v}" for k, v in sysenv.items())]
+    cmd += [pio_executable() or "pio", "run", "-d", str(_pio_project(out_dir)), "-e", board.pio_env]
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     except subprocess.TimeoutExpired:
         raise UserError("PlatformIO did not finish within 30 minutes") from None
     if result.returncode != 0:
         lines = [ln for ln in (result.stdout + result.stderr).splitlines() if "error" in ln.lower()]
         raise UserError("PlatformIO build failed:\n" + "\n".join(lines[:8]), hint=" ".join(cmd))
-    built = project / ".pio" / "build" / board.pio_env
+    built = out_dir / PIO_BUILD_DIR / board.pio_env
     for name in PIO_OUTPUTS:  # copied, not linked: finishing the ELF must not touch PlatformIO's
         if (built / name).is_file():
             shutil.copyfile(built / name, out_dir / name)
+    for su in (built / "src").rglob("*.su"):  # the compiler's frame sizes, for the stack bound
+        shutil.copyfile(su, out_dir / su.name)
     return out_dir / "firmware.elf", cmd
 
 

@@ -1,7 +1,8 @@
 """System cross-compilers: the flags per target and compile/link calls (argument lists, no shell).
 
 PlatformIO builds the same sources with the same flags on users' machines; these direct
-calls are for where PlatformIO cannot run (no platform packages, as on CI here).
+calls are for where PlatformIO cannot run (no platform packages). For the AVR boards CI builds
+with both and finds the same firmware.hex (tests/test_pio_build.py).
 """
 
 import shutil
@@ -25,10 +26,22 @@ class Target:
     regions: bool = False  # the linker script reads __flash/__ram and their sizes from the board's memory map
 
 
+# PlatformIO's atmelavr builder (builder/frameworks/_bare.py) compiles with per-function and
+# per-object sections and links with --gc-sections; so do we, and the two drivers write
+# byte-identical firmware.hex (tests/test_pio_build.py). Its -flto is unflagged in
+# platformio.ini instead: under LTO the compile step emits no code, so -fstack-usage writes
+# empty .su files and the fit check's stack bound would lose the compiler's frame sizes.
+AVR_SECTIONS = ("-ffunction-sections", "-fdata-sections")
+AVR_LINK = ("-Wl,--gc-sections",)
+
 TARGETS = {
     # named by architecture and -mmcu, as a board's entry names its target
-    "avr-attiny85": Target("avr-attiny85", "avr-gcc", ("-mmcu=attiny85",), "gcc-avr avr-libc binutils-avr"),
-    "avr-atmega328p": Target("avr-atmega328p", "avr-gcc", ("-mmcu=atmega328p",), "gcc-avr avr-libc binutils-avr"),
+    "avr-attiny85": Target(
+        "avr-attiny85", "avr-gcc", ("-mmcu=attiny85", *AVR_SECTIONS), "gcc-avr avr-libc binutils-avr", AVR_LINK
+    ),
+    "avr-atmega328p": Target(
+        "avr-atmega328p", "avr-gcc", ("-mmcu=atmega328p", *AVR_SECTIONS), "gcc-avr avr-libc binutils-avr", AVR_LINK
+    ),
     "rv32imc": Target(
         "rv32imc",
         "riscv64-unknown-elf-gcc",

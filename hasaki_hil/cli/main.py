@@ -38,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
 
         args = build_parser().parse_args(argv)
         try:
-            result = args.run(args)
+            if getattr(args, "place", None):  # a board on a labgrid farm: its port for the run's length
+                from hasaki_hil.targets import labgrid_place
+
+                result = labgrid_place.run_on_place(args, args.run)
+            else:
+                result = args.run(args)
             if args.json:
                 print(json.dumps(result))
             else:

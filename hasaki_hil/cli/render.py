@@ -1,5 +1,7 @@
 """Terminal rendering of command results (the CLI prints these unless --json)."""
 
+import shlex
+
 from hasaki_hil.commands import quantize as quantize_cmd
 from hasaki_hil.gate import record as records
 
@@ -195,7 +197,7 @@ def print_flash(r: dict) -> None:
     basis = "FORCED, no passing record" if r["forced"] else f"validation record {r['record']}"
     basis += " (signature verified)" if r.get("signed") else " (unsigned: checked for consistency only)"
     print(f"firmware {r['firmware_sha256'][:12]} of variant {r['variant_sha256'][:12]} for {r['board']}: {basis}")
-    print(("would run: " if r["dry_run"] else "ran: ") + " ".join(r["command"]))
+    print(("would run: " if r["dry_run"] else "ran: ") + shlex.join(r["command"]))  # copy-pastable
     if "handshake" in r:
         print(f"the board reports model {r['handshake']['model_hash'][:12]}: matches")
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from hasaki_hil import boards
 from hasaki_hil.build import builder as build
-from hasaki_hil.commands.options import add_json
+from hasaki_hil.commands.options import add_json, add_place
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.errors import UserError
 from hasaki_hil.model import variant as variant_mod
@@ -32,6 +32,10 @@ def bench(
     baud: int | None = None,
     timeout: float = 2.0,
 ) -> dict:
+    if not port:
+        raise UserError("bench needs a board: give --port URL or --place NAME (a labgrid place)")
+    if not port:
+        raise UserError("bench needs a board: give --port URL or --place NAME (a labgrid place)")
     if rows < 1 or repeat < 1 or warmup < 0:
         raise UserError("--rows and --repeat must be >= 1 and --warmup >= 0")
     from hasaki_hil.targets.serial import SerialTarget
@@ -74,7 +78,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="cycles per inference on a board, and the board/emulator ratio")
     p.add_argument("variant")
     p.add_argument("--board", required=True)
-    p.add_argument("--port", required=True, help="serial port of the board running the variant's firmware")
+    p.add_argument("--port", help="serial port of the board running the variant's firmware")
+    add_place(p)
     p.add_argument("--vectors", required=True, metavar="CSV", help="input rows to time (labels optional)")
     p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
     p.add_argument("--warmup", type=int, default=3, help="untimed passes over the rows first (default 3)")

@@ -17,6 +17,7 @@ an on-board ``test`` record is required.
 
 import datetime
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,14 +27,22 @@ from pathlib import Path
 
 from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
-from hasaki_hil.build import firmware
+from hasaki_hil.build import firmware, pio_upload
 from hasaki_hil.build import rp2040_boot2 as boot2
-from hasaki_hil.commands.options import add_build_dir, add_gate_flags, add_json, gate_thresholds
+from hasaki_hil.commands.options import (
+    add_build_dir,
+    add_gate_flags,
+    add_json,
+    add_place,
+    add_toolchain,
+    gate_thresholds,
+)
 from hasaki_hil.errors import GateFailed, UserError
 from hasaki_hil.files import docfile
 from hasaki_hil.gate import binding, flash_policy, signing
 from hasaki_hil.gate import verdict as gate_verdict
 from hasaki_hil.model import variant as variant_mod
+from hasaki_hil.targets.transport import rfc2217_url
 
 FLASH_FORMAT = "hasaki-hil-flash"
 
@@ -58,6 +67,18 @@ def esptool_executable() -> str:
     return "esptool.py"
 
 
+def avrdude_port(port: str | None) -> str | None:
+    """avrdude needs the board's local port: it has no RFC 2217 client, and the uno's bootloader
+    needs the DTR pulse that resets it, which a raw TCP port (avrdude's net:HOST:PORT) does not carry."""
+    if port and port.startswith(("rfc2217://", "socket://")):
+        raise UserError(
+            f"avrdude cannot upload over the network ({port})",
+            hint="run hasaki-hil flash on the machine the board is plugged into; test, bench and the "
+            "post-upload check work over the network URL or --place",
+        )
+    return port
+
+
 def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[str]:
     """What PlatformIO runs to upload this board's firmware (``fw``: the firmware record), from
     the uploader in the board's entry."""
@@ -73,6 +94,8 @@ def uploader_command(board: boards.Board, fw: dict, port: str | None) -> list[st
             f"{fw['elf']} has no valid boot2 stage (the RP2040 boot ROM would not start it)",
             hint=f"build it with hasaki-hil build ... --board {board.name} (firmware/system/rp2040_boot2.S)",
         )
+    if up.tool == "avrdude":
+        avrdude_port(port)
     # avrdude writes the Intel HEX image; picotool and openocd take the ELF (it carries its addresses)
     uploaded = fw["image"] if up.tool == "avrdude" else fw["elf"]
     args = [a.format(port=port, image=uploaded) for a in up.args]
@@ -92,7 +115,7 @@ def _esptool_system_image(board: boards.Board, fw: dict, port: str) -> list[str]
             f"{image} not found", hint=f"hasaki-hil build VARIANT --board {board.name} --toolchain system makes it"
         )
     return [
-        esptool_executable(), "--chip", up.setting("chip"), "--port", port, "--baud", up.setting("baud"),
+        esptool_executable(), "--chip", up.setting("chip"), "--port", rfc2217_url(port), "--baud", up.setting("baud"),
         "--before", "default_reset", "--after", "hard_reset", "write_flash",
         "--flash_mode", "keep", "--flash_freq", "keep", "--flash_size", "keep", up.setting("system_image"), str(image),
     ]  # fmt: skip
@@ -125,7 +148,7 @@ def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
         "--chip",
         up.setting("chip"),
         "--port",
-        port,
+        rfc2217_url(port),  # esptool opens it with pyserial: rfc2217:// works as for test
         "--baud",
         up.setting("baud"),
         "--before",
@@ -180,6 +203,7 @@ def flash(
     thresholds: gate_verdict.Thresholds | None = None,
     threshold: float = 0.5,
     min_rows: int = binding.DEFAULT_MIN_ROWS,
+    toolchain: str = "auto",
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
@@ -187,17 +211,22 @@ def flash(
     asked = flash_policy.policy(v, thresholds, threshold, vectors, min_rows)
     key = signing.key()
     if firmware_elf is None:
-        fw = firmware.load(build.build(variant_path, board, harness="serial", out_dir=build_dir)["record"])
+        built = build.build(variant_path, board, harness="serial", toolchain_choice=toolchain, out_dir=build_dir)
+        fw = firmware.load(built["record"])
     else:
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
         fw = replace(
             fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf)
         )  # what is on disk now, not what was built
-    cmd = uploader_command(board, fw.as_dict(), port)  # an image this board cannot boot is refused before any gate
+    if toolchain == "pio" and board.pio.platform in pio_upload.PIO_IMAGE:  # PlatformIO's own upload
+        cmd = pio_upload.upload_command(board, fw.as_dict(), port)
+    else:  # an image this board cannot boot is refused before any gate
+        cmd = uploader_command(board, fw.as_dict(), port)
     uploaded = flash_policy.uploaded_paths(cmd)
     folder = Path(fw.elf).parent
     gate = None
-    emulated = board.emulator is not None and fw.toolchain == "system"  # the image the core runs
+    # the image the core runs: the system builds, and PlatformIO's bare-metal AVR builds (the same image)
+    emulated = board.emulator is not None and (fw.toolchain == "system" or board.arch == "avr")
     if vectors is not None and emulated and not force:
         # always a fresh run: an older PASSED record never outvotes what this firmware does now
         gate = emulator_gate(
@@ -252,7 +281,8 @@ def flash(
             staged = flash_policy.stage(cmd, uploaded, private, rec)
             done = subprocess.run(staged, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
-            raise UserError(f"upload failed:\n{done.stderr.strip()[-600:]}", hint=" ".join(cmd))
+            said = (done.stderr.strip() or done.stdout.strip())[-600:]  # PlatformIO reports on stdout
+            raise UserError(f"upload failed:\n{said}", hint=shlex.join(cmd))
         if port:
             result["handshake"] = verify_model(port, board, v.sha256)
     docfile.write(folder / "flash.json", {"format": FLASH_FORMAT, "version": 1, **result})
@@ -296,6 +326,8 @@ def add_parser(sub) -> None:
     p.add_argument("--force", action="store_true", help="upload without a passing record (written into the record)")
     p.add_argument("--dry-run", action="store_true", help="check the gate and print the upload command only")
     add_build_dir(p, "BOARD/VARIANT-serial")
+    add_place(p)
+    add_toolchain(p)
     add_json(p)
     p.set_defaults(run=run, render="flash")
 
@@ -311,6 +343,7 @@ def run(args) -> dict:
         force=args.force,
         dry_run=args.dry_run,
         build_dir=args.build_dir,
+        toolchain=args.toolchain,
         thresholds=gate_thresholds(args),
         threshold=args.threshold,
         min_rows=args.min_rows,

@@ -69,3 +69,21 @@ def positive_float(text: str) -> float:
 
 def add_build_dir(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--build-dir", help=f"build folder (default ./build/{what}, under the current folder)")
+
+
+def add_place(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--place",
+        metavar="NAME",
+        help="a labgrid place (coordinator from LG_COORDINATOR): acquire it, use its NetworkSerialPort "
+        "as --port, release it afterwards (pip install hasaki-hil[farm])",
+    )
+
+
+def add_toolchain(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--toolchain",
+        default="auto",
+        choices=["auto", "pio", "system"],
+        help="how to build the firmware: PlatformIO where its platform is installed (auto), or the system compiler",
+    )

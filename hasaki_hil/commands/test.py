@@ -10,7 +10,15 @@ import numpy as np
 from hasaki_hil import __version__, boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.build import firmware
-from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds, positive_float
+from hasaki_hil.commands.options import (
+    add_gate_flags,
+    add_header_flag,
+    add_json,
+    add_place,
+    add_toolchain,
+    gate_thresholds,
+    positive_float,
+)
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.errors import UserError
 from hasaki_hil.gate import binding, metrics, signing
@@ -39,6 +47,8 @@ def run_test(
     timeout: float = 2.0,
     firmware_elf=None,
     junit=None,
+    toolchain: str = "auto",
+    place: str | None = None,
 ) -> dict:
     if emulate == (port is not None):
         raise UserError("give exactly one of --emulate or --port URL")
@@ -50,7 +60,8 @@ def run_test(
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
-        fw = firmware.load(build.build(variant_path, board, harness="emu" if emulate else "serial")["record"])
+        harness = "emu" if emulate else "serial"
+        fw = firmware.load(build.build(variant_path, board, harness=harness, toolchain_choice=toolchain)["record"])
     else:  # the exact file to be flashed (flash's emulator gate): its hash as it is on disk now
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
         fw = replace(fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf))
@@ -123,6 +134,7 @@ def run_test(
         time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         decision_threshold=threshold,
         artefacts=binding.artefacts(fw),
+        place=place,
     )
     rec = rec_mod.sign(rec, signing.key())
     path = Path(record_path or Path(fw.elf).parent / f"validation-{rec.target_kind}.json")
@@ -142,6 +154,9 @@ def add_parser(sub) -> None:
     p.add_argument("--port", help="serial port URL of a board running the serial firmware")
     p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
     p.add_argument("--timeout", type=positive_float, default=2.0, help="seconds to wait for each reply (default 2)")
+    add_place(p)
+    add_toolchain(p)
+    p.add_argument("--firmware", help="gate this already-built ELF (its firmware.json beside it) instead of building")
     p.add_argument("--vectors", required=True, metavar="CSV", help="labelled test vectors")
     add_gate_flags(p)
     p.add_argument("--record", help="where to write the validation record (default: beside the firmware)")
@@ -166,4 +181,7 @@ def run(args) -> dict:
         show_progress=not args.json,
         timeout=args.timeout,
         junit=args.junit,
+        toolchain=args.toolchain,
+        firmware_elf=args.firmware,
+        place=args.place,
     )

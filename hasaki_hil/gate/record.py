@@ -241,6 +241,7 @@ class ValidationRecord:
     time: str  # UTC, ISO 8601
     decision_threshold: float  # where a sigmoid output decides (the gate's --threshold)
     artefacts: tuple[Artefact, ...]  # every file an uploader may write, as validated
+    place: str | None = None  # the labgrid place whose board was tested (--place), else None
     signature: dict | None = None  # HMAC-SHA256 over the rest (gate/signing.py), or None: unsigned
 
     @property

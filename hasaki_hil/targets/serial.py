@@ -5,13 +5,16 @@ import numpy as np
 from hasaki_hil.targets import protocol
 from hasaki_hil.targets.base import DeviceError, FirmwareRef, RunResult, Vectors
 from hasaki_hil.targets.protocol import FrameError, Message
-from hasaki_hil.targets.transport import Deadline, Transport, open_port
+from hasaki_hil.targets.transport import NETWORK_SLACK_S, Deadline, Transport, is_network, open_port
 
 
 class SerialTarget:
     def __init__(self, url: str, baud: int, *, timeout: float = 2.0, retries: int = 8, handshake_timeout: float = 5.0):
         self.url, self.baud = url, baud
         self.timeout, self.retries, self.handshake_timeout = timeout, retries, handshake_timeout
+        if is_network(url):  # a round trip over TCP to ser2net or a labgrid exporter
+            self.timeout += NETWORK_SLACK_S
+            self.handshake_timeout += NETWORK_SLACK_S
         self.seq = 0
 
     def _next_seq(self) -> int:

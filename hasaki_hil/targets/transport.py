@@ -17,12 +17,42 @@ class Deadline:
         return time.monotonic() >= self.end
 
 
+NETWORK_SCHEMES = ("rfc2217://", "socket://")
+# added to every reply deadline over a network port: a round trip through ser2net or a labgrid
+# exporter on another machine (and its RFC 2217 negotiation) is not a USB cable
+NETWORK_SLACK_S = 1.0
+
+
+def is_network(url: str) -> bool:
+    return url.startswith(NETWORK_SCHEMES)
+
+
+def _lost_hint(url: str) -> str:
+    if is_network(url):
+        return "the connection to the board's server dropped: is ser2net (or the labgrid exporter) still running?"
+    return "was the board unplugged?"
+
+
+def rfc2217_url(url: str) -> str:
+    """ser2net (which labgrid's exporters run) does not answer pyserial's SET_CONTROL (flow control)
+    the way pyserial waits for, so opening fails after 3 s; labgrid's own driver connects with
+    ``ign_set_control`` for that reason, and so do we. Other URLs pass unchanged."""
+    if not url.startswith("rfc2217://") or "ign_set_control" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "ign_set_control"
+
+
 def open_port(url: str, baud: int) -> serial.SerialBase:
     try:
-        return serial.serial_for_url(url, baudrate=baud, timeout=0.05, write_timeout=2.0)
-    except serial.SerialException as e:
+        # pyserial's RFC 2217 client refuses a write timeout (NotImplementedError); its writes go to
+        # a TCP socket, which the deadlines on the replies bound anyway
+        write_timeout = None if url.startswith("rfc2217://") else 2.0
+        return serial.serial_for_url(rfc2217_url(url), baudrate=baud, timeout=0.05, write_timeout=write_timeout)
+    except (serial.SerialException, OSError) as e:  # a socket's own errors too
         text = str(e)
         hint = "check the port name (ls /dev/ttyUSB* /dev/ttyACM*), that the board is plugged in"
+        if is_network(url):
+            hint = "check the host and port, and that ser2net (or a labgrid exporter) serves the board there"
         if "Permission denied" in text or "Errno 13" in text:
             hint = "add yourself to the dialout group (sudo usermod -aG dialout $USER), then log in again"
         elif "busy" in text.lower() or "Errno 16" in text:
@@ -30,11 +60,16 @@ def open_port(url: str, baud: int) -> serial.SerialBase:
         raise UserError(f"cannot open serial port {url}: {text}", hint=hint) from None
 
 
+class LinkLost(UserError):
+    """The serial link itself failed (a port unplugged, a TCP connection dropped): a device error."""
+
+
 class Transport:
     """Message-level I/O on a serial port: every read is bounded by a Deadline."""
 
     def __init__(self, port: serial.SerialBase):
         self.port = port
+        self.url = str(getattr(port, "portstr", None) or port.port).split("?")[0]  # for messages
         self.deframer = Deframer()
         self.pending: list[Message] = []
 
@@ -42,8 +77,8 @@ class Transport:
         try:
             self.port.write(encode(msg))
             self.port.flush()
-        except serial.SerialException as e:
-            raise UserError(f"writing to the serial port failed: {e}", hint="was the board unplugged?") from None
+        except (serial.SerialException, OSError) as e:  # a socket's own errors too
+            raise LinkLost(f"writing to {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
 
     def receive(self, deadline: Deadline) -> Message | None:
         """The next decoded message, or None when the deadline passes or a frame arrives damaged."""
@@ -52,8 +87,8 @@ class Transport:
                 return None
             try:
                 chunk = self.port.read(max(1, self.port.in_waiting or 1))
-            except serial.SerialException as e:
-                raise UserError(f"reading from the serial port failed: {e}", hint="was the board unplugged?") from None
+            except (serial.SerialException, OSError) as e:  # a socket's own errors too
+                raise LinkLost(f"reading from {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
             if chunk:
                 bad = self.deframer.bad_frames
                 self.pending.extend(self.deframer.feed(chunk))
