@@ -139,7 +139,9 @@ def _layer_constants(P: str, k: int, layer) -> str:
     )
     if layer.lut is not None:
         text += _array("int8_t", f"{name}_lut", layer.lut, _int, per_line=16)
-    return text
+    from .avr_rows import c_arrays
+
+    return text + c_arrays(name, layer)
 
 
 def _predict(P: str, v: Variant, tin: str, tout: str, elem: str) -> str:

@@ -171,4 +171,8 @@ static HSK_UNUSED HSK_DENSE_Q_ATTR void hsk_dense_q(const int8_t *x, int8_t *y, 
     }
 }
 
+#if defined(__AVR__)
+#include "hsk_avr_rows.h" /* whole-layer kernels over row records: hsk_dense_q becomes a macro */
+#endif
+
 #endif /* HSK_RUNTIME_H */

@@ -35,6 +35,20 @@ static const uint16_t hsk_l1_m[3] HSK_FLASH = {
 static const uint8_t hsk_l1_shift[3] HSK_FLASH = {
     21, 21, 23
 };
+#if defined(__AVR_HAVE_MUL__)
+enum { hsk_l1_q_fast = 1 };
+static const uint8_t hsk_l1_q_rec[27] HSK_FLASH = {
+    156, 246, 255, 51, 129, 120, 122, 2, 3, 46, 25, 0, 127, 48, 40, 247,
+    3, 3, 192, 248, 255, 129, 42, 70, 152, 0, 3
+};
+#elif defined(__AVR__)
+enum { hsk_l1_q_fast = 1 };
+static const uint8_t hsk_l1_q_rec[36] HSK_FLASH = {
+    98, 54, 0, 51, 129, 79, 79, 60, 61, 1, 6, 0, 93, 122, 0, 127,
+    48, 229, 126, 148, 251, 1, 6, 0, 101, 55, 0, 129, 42, 35, 76, 0,
+    35, 76, 0, 1
+};
+#endif
 static const int8_t hsk_l2_q[3] HSK_FLASH = {
     95, -127, 16
 };
@@ -65,6 +79,17 @@ static const int8_t hsk_l2_lut[256] HSK_FLASH = {
     -12, -11, -9, -8, -7, -5, -4, -3, -1, 0, 1, 3, 4, 5, 7, 8,
     9, 11, 12, 13, 14, 16, 17, 18, 20, 21, 22, 24, 25, 26, 27, 29
 };
+#if defined(__AVR_HAVE_MUL__)
+enum { hsk_l2_q_fast = 1 };
+static const uint8_t hsk_l2_q_rec[10] HSK_FLASH = {
+    57, 254, 255, 95, 129, 16, 40, 86, 2, 3
+};
+#elif defined(__AVR__)
+enum { hsk_l2_q_fast = 1 };
+static const uint8_t hsk_l2_q_rec[13] HSK_FLASH = {
+    180, 95, 0, 95, 129, 16, 197, 74, 20, 43, 1, 6, 0
+};
+#endif
 
 /* the one work buffer: two halves, each as wide as the widest layer */
 static int8_t hsk_work[2][3];

@@ -1,0 +1,110 @@
+"""Row records for the AVR int8 layer kernels (firmware/hsk/hsk_avr_rows.h).
+
+The AVR kernels read one int8 layer as a single flash stream, row after row, so the one
+flash pointer (Z) never has to jump between arrays. Each record holds the row's constants
+in the form the kernel's arithmetic wants; the function computed is still exactly
+``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
+simavr.
+
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][m': 3][k: 1]``
+  acc = bias + sum q x in 24 bits; y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and
+  8k = shift + j: the same value as (acc * M + 2^(shift-1)) >> shift, with a shift of whole
+  bytes (no bit shifts on a 48-bit product).
+
+ATtiny (no multiplier), per row: ``[d: 3][q: n][m: 2][c: 3][r: 1][l: 1]``
+  2 q x = x^2 + q^2 - (x - q)^2, so with X2 = sum x^2 (once per layer) and one table
+  lookup of (x - q)^2 per weight, 2 acc = d + X2 - sum (x - q)^2 with d = 2 bias + sum q^2.
+  The requantisation of a2 = 2 acc with shift s+1 runs L = 15 + r shift-and-add steps on
+  u = a2 + 2^23 (unsigned), giving t = floor(u M / 2^L); c = M << (23 - L) removes the
+  offset, and y rounds the result shifted right by 8 l + 1 more bits.
+
+A layer gets records only when its 24-bit accumulators cannot overflow on any input
+(``None`` otherwise: the generic kernel runs).
+"""
+
+import numpy as np
+
+from .qmath import fold_bias
+from .variant import VLayer
+
+MAX_IN = 64  # inputs of one layer the unrolled kernels take (code size grows with n)
+ACC_LIMIT = 2**23  # 24-bit signed accumulators
+
+
+def _le(value: int, n: int) -> list[int]:
+    return [(int(value) >> (8 * i)) & 0xFF for i in range(n)]
+
+
+def mul_records(layer: VLayer) -> list[int] | None:
+    """The ATmega (MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
+    q = layer.qweights.astype(np.int64)
+    if q.shape[1] > MAX_IN:
+        return None
+    bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
+    if np.any(np.abs(bias) + np.abs(q).sum(axis=1) * 128 >= ACC_LIMIT):
+        return None
+    out: list[int] = []
+    for o in range(q.shape[0]):
+        m, s = int(layer.multiplier[o]), int(layer.shift[o])
+        if m == 0:
+            mp, k = 0, 3  # y = 0 for every accumulator
+        else:
+            j = (-s) % 8
+            mp, k = m << j, (s + j) // 8
+        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + _le(mp, 3) + [k]
+    return out
+
+
+def _le_signed_bytes(row: np.ndarray) -> list[int]:
+    return [int(v) & 0xFF for v in row]
+
+
+def _square_bound(q: np.ndarray) -> np.ndarray:
+    """Per row, the largest sum of (x - q)^2 over int8 inputs x."""
+    return np.maximum((128 + q) ** 2, (127 - q) ** 2).sum(axis=1)
+
+
+def sq_records(layer: VLayer) -> list[int] | None:
+    """The ATtiny (no MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
+    q = layer.qweights.astype(np.int64)
+    n = q.shape[1]
+    if n > MAX_IN:
+        return None
+    bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
+    d = 2 * bias + (q * q).sum(axis=1)
+    # the running value d + X2 - partial sums of squares, at its extremes
+    if np.any(np.abs(d) + n * 128 * 128 + _square_bound(q) >= ACC_LIMIT):
+        return None
+    out: list[int] = []
+    for o in range(q.shape[0]):
+        m, s = int(layer.multiplier[o]), int(layer.shift[o]) + 1  # a2 = 2 acc: one more bit
+        if m == 0:
+            r, c, lb = 0, 0, 3  # y = 0 (t = u * 0; every byte shifted out)
+        else:
+            # s - 1 = L + 8 l with L = 15 + r in [15, 22]
+            lb = max(0, (s - 1 - 15) // 8)
+            if s - 1 - 8 * lb > 22:
+                lb += 1
+            L = s - 1 - 8 * lb
+            r = L - 15
+            c = m << (23 - L)
+        out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(m, 2) + _le(c, 3) + [r, lb]
+    return out
+
+
+def c_arrays(name: str, layer: VLayer) -> str:
+    """The AVR record arrays of one int8 layer (``{name}_q_rec``, with ``{name}_q_fast``)."""
+    parts = ["#if defined(__AVR_HAVE_MUL__)\n", _rec_array(name, mul_records(layer)), "#elif defined(__AVR__)\n"]
+    parts += [_rec_array(name, sq_records(layer)), "#endif\n"]
+    return "".join(parts)
+
+
+def _rec_array(name: str, rec: list[int] | None) -> str:
+    fast = rec is not None
+    vals = rec if fast else [0]
+    lines = [", ".join(map(str, vals[i : i + 16])) for i in range(0, len(vals), 16)]
+    body = ",\n    ".join(lines)
+    return (
+        f"enum {{ {name}_q_fast = {int(fast)} }};\n"
+        f"static const uint8_t {name}_q_rec[{len(vals)}] HSK_FLASH = {{\n    {body}\n}};\n"
+    )
