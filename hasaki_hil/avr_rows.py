@@ -11,12 +11,13 @@ ATmega (hardware MUL), per row: ``[bias: 3][q: n][m': 3][k: 1]``
   8k = shift + j: the same value as (acc * M + 2^(shift-1)) >> shift, with a shift of whole
   bytes (no bit shifts on a 48-bit product).
 
-ATtiny (no multiplier), per row: ``[d: 3][q: n][m: 2][c: 3][r: 1][l: 1]``
+ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 8: 2][m: 2][3r: 1][l: 1]``
   2 q x = x^2 + q^2 - (x - q)^2, so with X2 = sum x^2 (once per layer) and one table
   lookup of (x - q)^2 per weight, 2 acc = d + X2 - sum (x - q)^2 with d = 2 bias + sum q^2.
-  The requantisation of a2 = 2 acc with shift s+1 runs L = 15 + r shift-and-add steps on
-  u = a2 + 2^23 (unsigned), giving t = floor(u M / 2^L); c = M << (23 - L) removes the
-  offset, and y rounds the result shifted right by 8 l + 1 more bits.
+  A row with a2 = 2 acc below t0 (compared on its top 16 bits) gives the lowest output
+  without requantising (a dead relu, say). Otherwise a2 is requantised with shift s+1: 15 signed shift-and-add steps
+  over the bits of M and r more shifts give Q = floor(a2 M / 2^(15+r)), and
+  y = (Q >> 8l + 1) >> 1, where s = 15 + r + 8 l + 1.
 
 A layer gets records only when its 24-bit accumulators cannot overflow on any input
 (``None`` otherwise: the generic kernel runs).
@@ -64,6 +65,13 @@ def _square_bound(q: np.ndarray) -> np.ndarray:
     return np.maximum((128 + q) ** 2, (127 - q) ** 2).sum(axis=1)
 
 
+def clamp_bounds(layer: VLayer) -> tuple[int, int]:
+    """(zero point added after requantisation, lowest output) as the generated code passes them."""
+    zp = layer.pre_q.zero_point if layer.pre_q is not None else layer.out_q.zero_point
+    lo = layer.out_q.zero_point if layer.activation == "relu" else -128
+    return int(zp), int(lo)
+
+
 def sq_records(layer: VLayer) -> list[int] | None:
     """The ATtiny (no MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
     q = layer.qweights.astype(np.int64)
@@ -72,23 +80,29 @@ def sq_records(layer: VLayer) -> list[int] | None:
         return None
     bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
     d = 2 * bias + (q * q).sum(axis=1)
-    # the running value d + X2 - partial sums of squares, at its extremes
-    if np.any(np.abs(d) + n * 128 * 128 + _square_bound(q) >= ACC_LIMIT):
+    # the running value d + X2 - partial sums of squares at its extremes, and the final
+    # 2 acc with a bit to spare for the signed shift-and-add
+    if np.any(np.abs(d) + n * 128 * 128 + _square_bound(q) >= ACC_LIMIT) or np.any(
+        2 * (np.abs(bias) + np.abs(q).sum(axis=1) * 128) >= ACC_LIMIT // 2
+    ):
         return None
+    zp, lo = clamp_bounds(layer)
+    y0 = lo - zp  # v = lo exactly when y <= y0
     out: list[int] = []
     for o in range(q.shape[0]):
         m, s = int(layer.multiplier[o]), int(layer.shift[o]) + 1  # a2 = 2 acc: one more bit
         if m == 0:
-            r, c, lb = 0, 0, 3  # y = 0 (t = u * 0; every byte shifted out)
+            r, lb = 0, 3  # y = 0: every byte shifted out
+            t0 = ACC_LIMIT - 1 if y0 >= 0 else -ACC_LIMIT
         else:
             # s - 1 = L + 8 l with L = 15 + r in [15, 22]
-            lb = max(0, (s - 1 - 15) // 8)
-            if s - 1 - 8 * lb > 22:
-                lb += 1
-            L = s - 1 - 8 * lb
-            r = L - 15
-            c = m << (23 - L)
-        out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(m, 2) + _le(c, 3) + [r, lb]
+            lb = (s - 16) // 8
+            r = s - 1 - 8 * lb - 15
+            # y <= y0  <=>  a2 m < (2 y0 + 1) 2^(s-1)  <=>  a2 < t0
+            t0 = -((-(2 * y0 + 1) << (s - 1)) // m)
+            t0 = min(max(t0, -ACC_LIMIT), ACC_LIMIT - 1)
+        # the kernel compares the top 16 bits: a2 >> 8 < t0 >> 8 implies a2 < t0
+        out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(t0 >> 8, 2) + _le(m, 2) + [3 * r, lb]
     return out
 
 

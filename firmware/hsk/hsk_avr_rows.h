@@ -6,8 +6,8 @@
  * int8; other layers call the generic hsk_dense_q. The arithmetic is exactly that of
  * hsk_dense_q (hasaki_hil/reference.py), which tests/test_avr_rows.py checks in simavr.
  *
- * Registers: r2..r7 hold the product bytes, r16..r25 the working values (the compiler saves
- * the call-saved ones around the block); r1 is the zero register except during MUL.
+ * Registers: r2..r8 and r16..r25 hold the working values (the compiler saves the call-saved
+ * ones around the block); r1 is the zero register except during MUL.
  */
 #ifndef HSK_AVR_ROWS_H
 #define HSK_AVR_ROWS_H
@@ -33,15 +33,15 @@
     "2:                             \n\t"                                     \
     "subi r24, lo8(-(%[zp]))        \n\t"                                     \
     "3:                             \n\t"                                     \
-    ".if %[haslut]                  \n\t" /* lut[v + 128], Z kept in r7:r6 */ \
-    "movw r6, r30                   \n\t"                                     \
+    ".if %[haslut]                  \n\t" /* lut[v + 128], Z kept in r21:r20 */ \
+    "movw r20, r30                  \n\t"                                     \
     "subi r24, 0x80                 \n\t"                                     \
     "ldi  r30, lo8(%[lut])          \n\t"                                     \
     "ldi  r31, hi8(%[lut])          \n\t"                                     \
     "add  r30, r24                  \n\t"                                     \
     "adc  r31, __zero_reg__         \n\t"                                     \
     "lpm  r24, Z                    \n\t"                                     \
-    "movw r30, r6                   \n\t"                                     \
+    "movw r30, r20                  \n\t"                                     \
     ".endif                         \n\t"                                     \
     "movw r26, %[y]                 \n\t"                                     \
     "st   X+, r24                   \n\t"                                     \
@@ -141,6 +141,7 @@
     "8:                          \n\t" HSK_REC_FINISH
 
 #define HSK_REC_ROW HSK_REC_ROW_MUL
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7" /* the product */
 #define HSK_REC_LAYER_START ""
 #define HSK_REC_TABLE_OPERAND [tab] "i"(0)
 
@@ -160,97 +161,160 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
     HSK_SQ256(0), HSK_SQ256(8)
 };
 
-/* X2 (r4:r3:r2) = sum x^2 over the layer's inputs, once per layer: |x| indexes the table. */
-#define HSK_REC_LAYER_START                                    \
-    "clr  r2                     \n\t"                         \
-    "clr  r3                     \n\t"                         \
-    "clr  r4                     \n\t"                         \
-    "movw r20, r30               \n\t" /* the records */       \
-    "movw r26, %[x]              \n\t"                         \
-    "ldi  r31, hi8(%[tab])       \n\t"                         \
-    ".rept %[n]                  \n\t"                         \
-    "ld   r30, X+                \n\t"                         \
-    "sbrc r30, 7                 \n\t"                         \
-    "neg  r30                    \n\t"                         \
-    "lpm  __tmp_reg__, Z         \n\t"                         \
-    "inc  r31                    \n\t"                         \
-    "add  r2, __tmp_reg__        \n\t"                         \
-    "lpm  __tmp_reg__, Z         \n\t"                         \
-    "dec  r31                    \n\t"                         \
-    "adc  r3, __tmp_reg__        \n\t"                         \
-    "adc  r4, __zero_reg__       \n\t"                         \
-    ".endr                       \n\t"                         \
+/* X2 (r4:r3:r2) += x^2, |x| indexing the table: A steps start on the low page and end on
+ * the high one, B steps the other way round, so a pair switches pages twice, not four times. */
+#define HSK_REC_X2_A                  \
+    "ld   r30, X+                \n\t" \
+    "sbrc r30, 7                 \n\t" \
+    "neg  r30                    \n\t" \
+    "lpm  __tmp_reg__, Z         \n\t" \
+    "inc  r31                    \n\t" \
+    "add  r2, __tmp_reg__        \n\t" \
+    "lpm  __tmp_reg__, Z         \n\t" \
+    "adc  r3, __tmp_reg__        \n\t" \
+    "adc  r4, __zero_reg__       \n\t"
+#define HSK_REC_X2_B                  \
+    "ld   r30, X+                \n\t" \
+    "sbrc r30, 7                 \n\t" \
+    "neg  r30                    \n\t" \
+    "lpm  r19, Z                 \n\t" \
+    "dec  r31                    \n\t" \
+    "lpm  __tmp_reg__, Z         \n\t" \
+    "add  r2, __tmp_reg__        \n\t" \
+    "adc  r3, r19                \n\t" \
+    "adc  r4, __zero_reg__       \n\t"
+
+/* Once per layer: X2 = sum x^2 over its inputs; Z keeps the records in r21:r20 meanwhile. */
+#define HSK_REC_LAYER_START                                          \
+    "clr  r2                     \n\t"                               \
+    "clr  r3                     \n\t"                               \
+    "clr  r4                     \n\t"                               \
+    "movw r20, r30               \n\t"                               \
+    "movw r26, %[x]              \n\t"                               \
+    "ldi  r31, hi8(%[tab])       \n\t"                               \
+    ".rept %[n] / 2              \n\t" HSK_REC_X2_A HSK_REC_X2_B     \
+    ".endr                       \n\t"                               \
+    ".rept %[n] - %[n] / 2 * 2   \n\t" HSK_REC_X2_A ".endr       \n\t" \
     "movw r30, r20               \n\t"
 
-/* acc (r18:r17:r16) -= (x - q)^2: |x - q| (<= 255) indexes the table. The weight comes
- * through Z, so Z is kept in r21:r20 meanwhile. */
-#define HSK_REC_SQ                    \
-    "lpm  r23, Z+                \n\t" \
-    "movw r20, r30               \n\t" \
+/* acc (r7:r6:r5) -= (x - q)^2, |x - q| (<= 255) indexing the table, q in the register
+ * named; A and B steps switch pages as above. */
+#define HSK_REC_SQ_A(w)               \
     "ld   r30, X+                \n\t" \
-    "sub  r30, r23               \n\t" \
+    "sub  r30, " w "             \n\t" \
     "brge 1f                     \n\t" \
     "neg  r30                    \n\t" \
     "1:                          \n\t" \
-    "ldi  r31, hi8(%[tab])       \n\t" \
     "lpm  __tmp_reg__, Z         \n\t" \
     "inc  r31                    \n\t" \
-    "sub  r16, __tmp_reg__       \n\t" \
+    "sub  r5, __tmp_reg__       \n\t" \
     "lpm  __tmp_reg__, Z         \n\t" \
-    "sbc  r17, __tmp_reg__       \n\t" \
-    "sbc  r18, __zero_reg__      \n\t" \
+    "sbc  r6, __tmp_reg__       \n\t" \
+    "sbc  r7, __zero_reg__      \n\t"
+#define HSK_REC_SQ_B(w)               \
+    "ld   r30, X+                \n\t" \
+    "sub  r30, " w "             \n\t" \
+    "brge 1f                     \n\t" \
+    "neg  r30                    \n\t" \
+    "1:                          \n\t" \
+    "lpm  r19, Z                 \n\t" \
+    "dec  r31                    \n\t" \
+    "lpm  __tmp_reg__, Z         \n\t" \
+    "sub  r5, __tmp_reg__       \n\t" \
+    "sbc  r6, r19               \n\t" \
+    "sbc  r7, __zero_reg__      \n\t"
+/* Eight or four weights per trip of Z to the records (kept in r21:r20 meanwhile), then one
+ * at a time. */
+#define HSK_REC_SQ8                                                                  \
+    "lpm  r22, Z+                \n\t"                                               \
+    "lpm  r23, Z+                \n\t"                                               \
+    "lpm  r24, Z+                \n\t"                                               \
+    "lpm  r25, Z+                \n\t"                                               \
+    "lpm  r16, Z+                \n\t"                                               \
+    "lpm  r17, Z+                \n\t"                                               \
+    "lpm  r18, Z+                \n\t"                                               \
+    "lpm  r8, Z+                 \n\t"                                               \
+    "movw r20, r30               \n\t"                                               \
+    "ldi  r31, hi8(%[tab])       \n\t"                                               \
+    HSK_REC_SQ_A("r22") HSK_REC_SQ_B("r23") HSK_REC_SQ_A("r24") HSK_REC_SQ_B("r25") \
+    HSK_REC_SQ_A("r16") HSK_REC_SQ_B("r17") HSK_REC_SQ_A("r18") HSK_REC_SQ_B("r8")  \
+    "movw r30, r20               \n\t"
+#define HSK_REC_SQ4                                                                  \
+    "lpm  r22, Z+                \n\t"                                               \
+    "lpm  r23, Z+                \n\t"                                               \
+    "lpm  r24, Z+                \n\t"                                               \
+    "lpm  r25, Z+                \n\t"                                               \
+    "movw r20, r30               \n\t"                                               \
+    "ldi  r31, hi8(%[tab])       \n\t"                                               \
+    HSK_REC_SQ_A("r22") HSK_REC_SQ_B("r23") HSK_REC_SQ_A("r24") HSK_REC_SQ_B("r25") \
+    "movw r30, r20               \n\t"
+#define HSK_REC_SQ1                   \
+    "lpm  r22, Z+                \n\t" \
+    "movw r20, r30               \n\t" \
+    "ldi  r31, hi8(%[tab])       \n\t" \
+    HSK_REC_SQ_A("r22")               \
     "movw r30, r20               \n\t"
 
-/* One shift-and-add step of the requantisation: t (r24:r23:r22) = (t + bit * u) / 2,
- * u = r18:r17:r16, the bit shifted out of the register named. */
+/* One signed shift-and-add step: t (r24:r23:r22) = floor((t + bit * a2) / 2), a2 in
+ * r7:r6:r5 (|a2| < 2^22, so no sum leaves 24 bits), the bit shifted out of reg. */
 #define HSK_REC_BIT(reg)              \
     "lsr  " reg "                \n\t" \
     "brcc .+6                    \n\t" \
-    "add  r22, r16               \n\t" \
-    "adc  r23, r17               \n\t" \
-    "adc  r24, r18               \n\t" \
-    "ror  r24                    \n\t" \
+    "add  r22, r5               \n\t" \
+    "adc  r23, r6               \n\t" \
+    "adc  r24, r7               \n\t" \
+    "asr  r24                    \n\t" \
     "ror  r23                    \n\t" \
     "ror  r22                    \n\t"
 #define HSK_REC_BIT4(reg) HSK_REC_BIT(reg) HSK_REC_BIT(reg) HSK_REC_BIT(reg) HSK_REC_BIT(reg)
+#define HSK_REC_SHR "asr r24 \n\t ror r23 \n\t ror r22 \n\t"
 
-/* One row: a2 = d + X2 - sum (x - q)^2 = 2 acc; u = a2 + 2^23; t = floor(u m / 2^(15+r));
- * Q = t - c; V = Q >> 8l; y = (V + 1) >> 1, saturated to 16 bits. */
+/* One row: a2 = d + X2 - sum (x - q)^2 = 2 acc; with a2 >> 8 below t0 the output is the lowest one;
+ * else Q = floor(a2 m / 2^(15+r)) (the r shifts entered by a computed jump), V = Q >> 8l,
+ * y = (V + 1) >> 1, saturated to 16 bits. */
 #define HSK_REC_ROW_SQ                                                                   \
-    "lpm  r16, Z+                \n\t"                                                   \
-    "lpm  r17, Z+                \n\t"                                                   \
-    "lpm  r18, Z+                \n\t"                                                   \
-    "add  r16, r2                \n\t"                                                   \
-    "adc  r17, r3                \n\t"                                                   \
-    "adc  r18, r4                \n\t"                                                   \
+    "lpm  r5, Z+                \n\t"                                                   \
+    "lpm  r6, Z+                \n\t"                                                   \
+    "lpm  r7, Z+                \n\t"                                                   \
+    "add  r5, r2                \n\t"                                                   \
+    "adc  r6, r3                \n\t"                                                   \
+    "adc  r7, r4                \n\t"                                                   \
     "movw r26, %[x]              \n\t"                                                   \
-    ".rept %[n]                  \n\t" HSK_REC_SQ ".endr                       \n\t"     \
+    ".rept %[n] / 8              \n\t" HSK_REC_SQ8 ".endr                    \n\t"       \
+    ".rept %[n] / 4 - %[n] / 8 * 2 \n\t" HSK_REC_SQ4 ".endr                  \n\t"       \
+    ".rept %[n] - %[n] / 4 * 4   \n\t" HSK_REC_SQ1 ".endr                    \n\t"       \
+    "lpm  r19, Z+                \n\t" /* a2 >> 8 < t0: the lowest output */             \
+    "cp   r6, r19               \n\t"                                                   \
+    "lpm  r19, Z+                \n\t"                                                   \
+    "cpc  r7, r19               \n\t"                                                   \
+    "brge 1f                     \n\t"                                                   \
+    "adiw r30, 4                 \n\t"                                                   \
+    "ldi  r24, lo8(%[lo])        \n\t"                                                   \
+    "rjmp 3f                     \n\t"                                                   \
+    "1:                          \n\t"                                                   \
     "lpm  r19, Z+                \n\t" /* m */                                           \
     "lpm  r25, Z+                \n\t"                                                   \
-    "subi r18, 0x80              \n\t" /* u */                                           \
     "clr  r22                    \n\t"                                                   \
     "clr  r23                    \n\t"                                                   \
     "clr  r24                    \n\t"                                                   \
     HSK_REC_BIT4("r19") HSK_REC_BIT4("r19")                                               \
-    HSK_REC_BIT4("r25") HSK_REC_BIT("r25") HSK_REC_BIT("r25") HSK_REC_BIT("r25")       \
-    "lpm  r16, Z+                \n\t" /* c */                                           \
-    "lpm  r17, Z+                \n\t"                                                   \
-    "lpm  r18, Z+                \n\t"                                                   \
-    "lpm  r19, Z+                \n\t" /* r: steps on zero bits */                       \
-    "lpm  r21, Z+                \n\t" /* l */                                           \
-    "tst  r19                    \n\t"                                                   \
-    "breq 2f                     \n\t"                                                   \
-    "1:                          \n\t"                                                   \
-    "lsr  r24                    \n\t"                                                   \
-    "ror  r23                    \n\t"                                                   \
-    "ror  r22                    \n\t"                                                   \
-    "dec  r19                    \n\t"                                                   \
-    "brne 1b                     \n\t"                                                   \
-    "2:                          \n\t"                                                   \
-    "sub  r22, r16               \n\t" /* Q */                                           \
-    "sbc  r23, r17               \n\t"                                                   \
-    "sbc  r24, r18               \n\t"                                                   \
-    "cpi  r21, 1                 \n\t"                                                   \
+    HSK_REC_BIT4("r25") HSK_REC_BIT("r25") HSK_REC_BIT("r25")                           \
+    "add  r22, r5               \n\t" /* bit 14 of m: 1 (m = 0 takes l = 3) */          \
+    "adc  r23, r6               \n\t"                                                   \
+    "adc  r24, r7               \n\t"                                                   \
+    HSK_REC_SHR                                                                          \
+    "lpm  r19, Z+                \n\t" /* 3r: words of shifts to run */                  \
+    "lpm  r25, Z+                \n\t" /* l */                                           \
+    "movw r20, r30               \n\t"                                                   \
+    "ldi  r30, pm_lo8(7f)        \n\t"                                                   \
+    "ldi  r31, pm_hi8(7f)        \n\t"                                                   \
+    "sub  r30, r19               \n\t"                                                   \
+    "sbc  r31, __zero_reg__      \n\t"                                                   \
+    "ijmp                        \n\t"                                                   \
+    HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR  \
+    "7:                          \n\t"                                                   \
+    "movw r30, r20               \n\t"                                                   \
+    "cpi  r25, 1                 \n\t"                                                   \
     "breq 4f                     \n\t"                                                   \
     "brsh 5f                     \n\t"                                                   \
     "asr  r24                    \n\t" /* l = 0: y = (Q + 1) >> 1, 24 bits */            \
@@ -283,9 +347,9 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
     "mov  r24, r23               \n\t"                                                   \
     "rjmp 8f                     \n\t"                                                   \
     "5:                          \n\t"                                                   \
-    "clr  r25                    \n\t"                                                   \
-    "cpi  r21, 3                 \n\t"                                                   \
+    "cpi  r25, 3                 \n\t"                                                   \
     "brsh 6f                     \n\t"                                                   \
+    "clr  r25                    \n\t"                                                   \
     "asr  r24                    \n\t" /* l = 2: V = Q >> 16 (8 bits) */                 \
     "adc  r24, __zero_reg__      \n\t"                                                   \
     "sbrc r24, 7                 \n\t"                                                   \
@@ -293,9 +357,11 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
     "rjmp 8f                     \n\t"                                                   \
     "6:                          \n\t"                                                   \
     "clr  r24                    \n\t"                                                   \
+    "clr  r25                    \n\t"                                                   \
     "8:                          \n\t" HSK_REC_FINISH
 
 #define HSK_REC_ROW HSK_REC_ROW_SQ
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8" /* X2, acc, a weight */
 #define HSK_REC_TABLE_OPERAND [tab] "i"(hsk_sq)
 
 #endif
@@ -315,8 +381,8 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
                          : [x] "r"(x_), [n] "i"(n_), [zp] "i"(zp_), [lo] "i"(lo_),  \
                            [lut] "i"(lut_), [haslut] "i"(sizeof(lut_) > sizeof(int)),                \
                            HSK_REC_TABLE_OPERAND                                                     \
-                         : "r0", "r2", "r3", "r4", "r5", "r6", "r7", "r16", "r17", "r18", "r19", "r20", \
-                           "r21", "r22", "r23", "r24", "r25", "r26", "r27", "memory");               \
+                         : "r0", HSK_REC_LOW_CLOBBERS, "r16", "r17", "r18", "r19", "r20", "r21", "r22", \
+                           "r23", "r24", "r25", "r26", "r27", "memory");                              \
     } while (0)
 
 /* Every int8 layer call of the generated code: the record kernel where the layer has

@@ -43,10 +43,10 @@ static const uint8_t hsk_l1_q_rec[27] HSK_FLASH = {
 };
 #elif defined(__AVR__)
 enum { hsk_l1_q_fast = 1 };
-static const uint8_t hsk_l1_q_rec[36] HSK_FLASH = {
-    98, 54, 0, 51, 129, 79, 79, 60, 61, 1, 6, 0, 93, 122, 0, 127,
-    48, 229, 126, 148, 251, 1, 6, 0, 101, 55, 0, 129, 42, 35, 76, 0,
-    35, 76, 0, 1
+static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
+    98, 54, 0, 51, 129, 0, 0, 79, 79, 18, 0, 93, 122, 0, 127, 48,
+    0, 0, 229, 126, 18, 0, 101, 55, 0, 129, 42, 1, 0, 35, 76, 0,
+    1
 };
 #endif
 static const int8_t hsk_l2_q[3] HSK_FLASH = {
@@ -86,8 +86,8 @@ static const uint8_t hsk_l2_q_rec[10] HSK_FLASH = {
 };
 #elif defined(__AVR__)
 enum { hsk_l2_q_fast = 1 };
-static const uint8_t hsk_l2_q_rec[13] HSK_FLASH = {
-    180, 95, 0, 95, 129, 16, 197, 74, 20, 43, 1, 6, 0
+static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
+    180, 95, 0, 95, 129, 16, 56, 255, 197, 74, 18, 0
 };
 #endif
 
