@@ -6,10 +6,12 @@ in the form the kernel's arithmetic wants; the function computed is still exactl
 ``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
 simavr.
 
-ATmega (hardware MUL), per row: ``[bias: 3][q: n][m': 3][k: 1]``
-  acc = bias + sum q x in 24 bits; y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and
-  8k = shift + j: the same value as (acc * M + 2^(shift-1)) >> shift, with a shift of whole
-  bytes (no bit shifts on a 48-bit product).
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 8: 2][m': 3][k: 1]``
+  acc = bias + sum q x in 24 bits; a row whose acc is below t0 (compared on its top 16
+  bits) gives the lowest output without requantising (a dead relu, say); else
+  y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and 8k = shift + j: the same value as
+  (acc * M + 2^(shift-1)) >> shift, with a shift of whole bytes (no bit shifts on a 48-bit
+  product).
 
 ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 8: 2][m: 2][3r: 1][l: 1]``
   2 q x = x^2 + q^2 - (x - q)^2, so with X2 = sum x^2 (once per layer) and one table
@@ -45,6 +47,7 @@ def mul_records(layer: VLayer) -> list[int] | None:
     if np.any(np.abs(bias) + np.abs(q).sum(axis=1) * 128 >= ACC_LIMIT):
         return None
     out: list[int] = []
+    y0 = _lowest_y(layer)
     for o in range(q.shape[0]):
         m, s = int(layer.multiplier[o]), int(layer.shift[o])
         if m == 0:
@@ -52,8 +55,23 @@ def mul_records(layer: VLayer) -> list[int] | None:
         else:
             j = (-s) % 8
             mp, k = m << j, (s + j) // 8
-        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + _le(mp, 3) + [k]
+        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + _le(_dead_below(m, s, y0) >> 8, 2) + _le(mp, 3) + [k]
     return out
+
+
+def _lowest_y(layer: VLayer) -> int:
+    zp, lo = clamp_bounds(layer)
+    return lo - zp  # the output is lo exactly when y <= lo - zp
+
+
+def _dead_below(m: int, s: int, y0: int) -> int:
+    """t0: (a m + 2^(s-1)) >> s <= y0 exactly when a < t0, within the 24-bit range (the
+    kernels compare the top 16 bits, t0 >> 8: a >> 8 < t0 >> 8 implies a < t0)."""
+    if m == 0:
+        t0 = ACC_LIMIT - 1 if y0 >= 0 else -ACC_LIMIT
+    else:  # y <= y0  <=>  a m < (2 y0 + 1) 2^(s-1)
+        t0 = -((-(2 * y0 + 1) << (s - 1)) // m)
+    return min(max(t0, -ACC_LIMIT), ACC_LIMIT - 1)
 
 
 def _le_signed_bytes(row: np.ndarray) -> list[int]:
@@ -86,22 +104,16 @@ def sq_records(layer: VLayer) -> list[int] | None:
         2 * (np.abs(bias) + np.abs(q).sum(axis=1) * 128) >= ACC_LIMIT // 2
     ):
         return None
-    zp, lo = clamp_bounds(layer)
-    y0 = lo - zp  # v = lo exactly when y <= y0
+    y0 = _lowest_y(layer)
     out: list[int] = []
     for o in range(q.shape[0]):
         m, s = int(layer.multiplier[o]), int(layer.shift[o]) + 1  # a2 = 2 acc: one more bit
         if m == 0:
             r, lb = 0, 3  # y = 0: every byte shifted out
-            t0 = ACC_LIMIT - 1 if y0 >= 0 else -ACC_LIMIT
-        else:
-            # s - 1 = L + 8 l with L = 15 + r in [15, 22]
+        else:  # s - 1 = L + 8 l with L = 15 + r in [15, 22]
             lb = (s - 16) // 8
             r = s - 1 - 8 * lb - 15
-            # y <= y0  <=>  a2 m < (2 y0 + 1) 2^(s-1)  <=>  a2 < t0
-            t0 = -((-(2 * y0 + 1) << (s - 1)) // m)
-            t0 = min(max(t0, -ACC_LIMIT), ACC_LIMIT - 1)
-        # the kernel compares the top 16 bits: a2 >> 8 < t0 >> 8 implies a2 < t0
+        t0 = _dead_below(m, s, y0)
         out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(t0 >> 8, 2) + _le(m, 2) + [3 * r, lb]
     return out
 

@@ -59,7 +59,8 @@
     "adc  r21, r1                \n\t" \
     "adc  r16, r24               \n\t"
 
-/* One row: acc = bias + sum q x (24 bits); P = acc * m' (48 bits, r7..r2) from nine 8x8
+/* One row: acc = bias + sum q x (24 bits); with acc >> 8 below t0 the output is the lowest
+ * one; else P = acc * m' (48 bits, r7..r2) from nine 8x8
  * products (the top byte of acc signed, MULSU); y = (P + 2^(8k-1)) >> 8k saturated to 16
  * bits (k = 2..5; k >= 6 gives 0 since |P| < 2^45). */
 #define HSK_REC_ROW_MUL                                                                     \
@@ -68,6 +69,16 @@
     "lpm  r16, Z+                \n\t"                                                      \
     "movw r26, %[x]              \n\t"                                                      \
     ".rept %[n]                  \n\t" HSK_REC_MAC ".endr                       \n\t"       \
+    "lpm  r22, Z+                \n\t" /* acc >> 8 < t0: the lowest output */               \
+    "cp   r21, r22               \n\t"                                                      \
+    "lpm  r22, Z+                \n\t"                                                      \
+    "cpc  r16, r22               \n\t"                                                      \
+    "brge 1f                     \n\t"                                                      \
+    "adiw r30, 4                 \n\t"                                                      \
+    "clr  r1                     \n\t" /* the MACs used it */                               \
+    "ldi  r24, lo8(%[lo])        \n\t"                                                      \
+    "rjmp 3f                     \n\t"                                                      \
+    "1:                          \n\t"                                                      \
     "lpm  r17, Z+                \n\t"                                                      \
     "lpm  r18, Z+                \n\t"                                                      \
     "lpm  r19, Z+                \n\t"                                                      \
@@ -93,7 +104,7 @@
     "breq 4f                     \n\t"                                                      \
     "brsh 5f                     \n\t"                                                      \
     "cpi  r22, 3                 \n\t"                                                      \
-    "breq 3f                     \n\t"                                                      \
+    "breq 6f                     \n\t"                                                      \
     "lsl  r3                     \n\t" /* k = 2: y = r7..r4 + bit 15, r5:r4 if it fits */ \
     "adc  r4, r1 \n\t adc r5, r1 \n\t adc r6, r1 \n\t adc r7, r1 \n\t"                     \
     "movw r24, r4                \n\t"                                                      \
@@ -104,7 +115,7 @@
     "cpc  r7, r23                \n\t"                                                      \
     "breq 8f                     \n\t"                                                      \
     "rjmp 7f                     \n\t"                                                      \
-    "3:                          \n\t" /* k = 3 */                                          \
+    "6:                          \n\t" /* k = 3 */                                          \
     "lsl  r4                     \n\t"                                                      \
     "adc  r5, r1 \n\t adc r6, r1 \n\t adc r7, r1 \n\t"                                     \
     "mov  r24, r5                \n\t"                                                      \
