@@ -9,6 +9,7 @@ reference.run bit for bit (house rule 4). The smoke model's int8 variant is chec
 """
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -146,3 +147,21 @@ def test_smoke_int8_on_all_test_rows(smoke_int8, tmp_path, mcu):
     got = _run(v, reference.native_inputs(v, X), mcu, tmp_path / mcu)
     assert got.shape == (7150, 1)
     assert np.array_equal(got, reference.run(v, X).q_outputs)
+
+
+@pytest.mark.parametrize("board", ["attiny85", "uno"])
+def test_smoke_int8_on_the_own_avr_core(smoke_int8, tmp_path, board, cli):
+    """The same kernels on the project's AVR core (hasaki-hil test --emulate): all 7,150 rows
+    equal to the host reference, cycles exact."""
+    from hasaki_hil import variant as variant_mod
+
+    from .conftest import SMOKE
+
+    v, _ = smoke_int8
+    path = tmp_path / "int8.variant"
+    variant_mod.save(v, path)
+    code, out, err = cli("test", path, "--board", board, "--emulate", "--vectors", SMOKE / "test.csv", "--json")
+    r = json.loads(out)
+    assert code in (0, 1), err
+    assert r["rows"] == 7150 and r["host_reference_mismatches"] == 0
+    assert r["cycles"]["provenance"] == "exact" and r["cycles"]["max"] < 6000
