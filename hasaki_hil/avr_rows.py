@@ -6,7 +6,9 @@ in the form the kernel's arithmetic wants; the function computed is still exactl
 ``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
 simavr.
 
-ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 8: 2][m': 3][k: 1]``
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 8: 2][m': 3][k: 1]``; rows go in
+  pairs, ``[bias_a][bias_b][q_a0 q_b0 q_a1 q_b1 ...][tail_a][tail_b]`` (the kernel loads each
+  input once for both), the odd last row alone
   acc = bias + sum q x in 24 bits; a row whose acc is below t0 (compared on its top 16
   bits) gives the lowest output without requantising (a dead relu, say); else
   y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and 8k = shift + j: the same value as
@@ -46,16 +48,25 @@ def mul_records(layer: VLayer) -> list[int] | None:
     bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
     if np.any(np.abs(bias) + np.abs(q).sum(axis=1) * 128 >= ACC_LIMIT):
         return None
-    out: list[int] = []
     y0 = _lowest_y(layer)
-    for o in range(q.shape[0]):
+
+    def tail(o: int) -> list[int]:
         m, s = int(layer.multiplier[o]), int(layer.shift[o])
         if m == 0:
             mp, k = 0, 3  # y = 0 for every accumulator
         else:
             j = (-s) % 8
             mp, k = m << j, (s + j) // 8
-        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + _le(_dead_below(m, s, y0) >> 8, 2) + _le(mp, 3) + [k]
+        return _le(_dead_below(m, s, y0) >> 8, 2) + _le(mp, 3) + [k]
+
+    out: list[int] = []
+    n_out = q.shape[0]
+    for o in range(0, n_out - 1, 2):  # pairs: both biases, the weights interleaved, both tails
+        both = np.stack([q[o], q[o + 1]], axis=1).ravel()
+        out += _le(bias[o], 3) + _le(bias[o + 1], 3) + _le_signed_bytes(both) + tail(o) + tail(o + 1)
+    if n_out % 2:
+        o = n_out - 1
+        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + tail(o)
     return out
 
 

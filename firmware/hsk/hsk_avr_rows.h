@@ -69,6 +69,40 @@
     "lpm  r16, Z+                \n\t"                                                      \
     "movw r26, %[x]              \n\t"                                                      \
     ".rept %[n]                  \n\t" HSK_REC_MAC ".endr                       \n\t"       \
+    HSK_REC_TAIL_MUL
+
+/* Two rows at once (their weights interleaved in the records): each input is loaded once
+ * for both; the second accumulator waits in r10:r9:r8 while the first is requantised. */
+#define HSK_REC_MAC2                  \
+    "ld   r22, X+                \n\t" \
+    "lpm  r23, Z+                \n\t" \
+    "muls r22, r23               \n\t" \
+    "sbc  r24, r24               \n\t" \
+    "add  r20, r0                \n\t" \
+    "adc  r21, r1                \n\t" \
+    "adc  r16, r24               \n\t" \
+    "lpm  r23, Z+                \n\t" \
+    "muls r22, r23               \n\t" \
+    "sbc  r24, r24               \n\t" \
+    "add  r8, r0                 \n\t" \
+    "adc  r9, r1                 \n\t" \
+    "adc  r10, r24               \n\t"
+#define HSK_REC_PAIR_MUL                                                                    \
+    "lpm  r20, Z+                \n\t"                                                      \
+    "lpm  r21, Z+                \n\t"                                                      \
+    "lpm  r16, Z+                \n\t"                                                      \
+    "lpm  r8, Z+                 \n\t"                                                      \
+    "lpm  r9, Z+                 \n\t"                                                      \
+    "lpm  r10, Z+                \n\t"                                                      \
+    "movw r26, %[x]              \n\t"                                                      \
+    ".rept %[n]                  \n\t" HSK_REC_MAC2 ".endr                      \n\t"       \
+    HSK_REC_TAIL_MUL                                                                        \
+    "movw r20, r8                \n\t"                                                      \
+    "mov  r16, r10               \n\t"                                                      \
+    HSK_REC_TAIL_MUL
+
+/* The requantisation of acc (r16:r21:r20) and the store, after a row's products. */
+#define HSK_REC_TAIL_MUL                                                                    \
     "lpm  r22, Z+                \n\t" /* acc >> 8 < t0: the lowest output */               \
     "cp   r21, r22               \n\t"                                                      \
     "lpm  r22, Z+                \n\t"                                                      \
@@ -151,8 +185,18 @@
     "sbc  r25, r25               \n\t"                                                      \
     "8:                          \n\t" HSK_REC_FINISH
 
-#define HSK_REC_ROW HSK_REC_ROW_MUL
-#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7" /* the product */
+/* Pairs of rows, then the odd one. */
+#define HSK_REC_BODY                                                                \
+    ".if %[n_out] / 2            \n\t"                                              \
+    "0:                          \n\t" HSK_REC_PAIR_MUL                            \
+    "dec  %[rows]                \n\t"                                              \
+    "breq 9f                     \n\t"                                              \
+    "rjmp 0b                     \n\t"                                              \
+    "9:                          \n\t"                                              \
+    ".endif                      \n\t"                                              \
+    ".if %[n_out] - %[n_out] / 2 * 2 \n\t" HSK_REC_ROW_MUL ".endif                   \n\t"
+#define HSK_REC_LOOPS(n_out) ((n_out) / 2)
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10" /* product, 2nd acc */
 #define HSK_REC_LAYER_START ""
 #define HSK_REC_TABLE_OPERAND [tab] "i"(0)
 
@@ -371,7 +415,13 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
     "clr  r25                    \n\t"                                                   \
     "8:                          \n\t" HSK_REC_FINISH
 
-#define HSK_REC_ROW HSK_REC_ROW_SQ
+#define HSK_REC_BODY                                                                \
+    "0:                          \n\t" HSK_REC_ROW_SQ                              \
+    "dec  %[rows]                \n\t"                                              \
+    "breq 9f                     \n\t"                                              \
+    "rjmp 0b                     \n\t"                                              \
+    "9:                          \n\t"
+#define HSK_REC_LOOPS(n_out) (n_out)
 #define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8" /* X2, acc, a weight */
 #define HSK_REC_TABLE_OPERAND [tab] "i"(hsk_sq)
 
@@ -382,14 +432,10 @@ static const uint8_t hsk_sq[512] HSK_UNUSED __attribute__((section(".progmem.hsk
     do {                                                                                             \
         const uint8_t *hsk_rp_ = (rec_);                                                             \
         int8_t *hsk_yp_ = (y_);                                                                      \
-        uint8_t hsk_rows_ = (n_out_);                                                                \
-        __asm__ volatile(HSK_REC_LAYER_START "0:                          \n\t" HSK_REC_ROW        \
-                         "dec  %[rows]                \n\t"                                          \
-                         "breq 9f                     \n\t"                                          \
-                         "rjmp 0b                     \n\t"                                          \
-                         "9:                          \n\t"                                          \
+        uint8_t hsk_rows_ = HSK_REC_LOOPS(n_out_);                                                   \
+        __asm__ volatile(HSK_REC_LAYER_START HSK_REC_BODY                                            \
                          : "+z"(hsk_rp_), [y] "+r"(hsk_yp_), [rows] "+r"(hsk_rows_)                  \
-                         : [x] "r"(x_), [n] "i"(n_), [zp] "i"(zp_), [lo] "i"(lo_),  \
+                         : [x] "r"(x_), [n] "i"(n_), [n_out] "i"(n_out_), [zp] "i"(zp_), [lo] "i"(lo_), \
                            [lut] "i"(lut_), [haslut] "i"(sizeof(lut_) > sizeof(int)),                \
                            HSK_REC_TABLE_OPERAND                                                     \
                          : "r0", HSK_REC_LOW_CLOBBERS, "r16", "r17", "r18", "r19", "r20", "r21", "r22", \

@@ -37,9 +37,10 @@ static const uint8_t hsk_l1_shift[3] HSK_FLASH = {
 };
 #if defined(__AVR_HAVE_MUL__)
 enum { hsk_l1_q_fast = 1 };
-static const uint8_t hsk_l1_q_rec[27] HSK_FLASH = {
-    156, 246, 255, 51, 129, 120, 122, 2, 3, 46, 25, 0, 127, 48, 40, 247,
-    3, 3, 192, 248, 255, 129, 42, 70, 152, 0, 3
+static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
+    156, 246, 255, 46, 25, 0, 51, 127, 129, 48, 0, 0, 120, 122, 2, 3,
+    0, 0, 40, 247, 3, 3, 192, 248, 255, 129, 42, 0, 0, 70, 152, 0,
+    3
 };
 #elif defined(__AVR__)
 enum { hsk_l1_q_fast = 1 };
@@ -81,8 +82,8 @@ static const int8_t hsk_l2_lut[256] HSK_FLASH = {
 };
 #if defined(__AVR_HAVE_MUL__)
 enum { hsk_l2_q_fast = 1 };
-static const uint8_t hsk_l2_q_rec[10] HSK_FLASH = {
-    57, 254, 255, 95, 129, 16, 40, 86, 2, 3
+static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
+    57, 254, 255, 95, 129, 16, 156, 255, 40, 86, 2, 3
 };
 #elif defined(__AVR__)
 enum { hsk_l2_q_fast = 1 };
