@@ -134,11 +134,9 @@
     "mulsu r16, r18              \n\t"                                                      \
     "sbc r24, r24 \n\t add r5, r0 \n\t adc r6, r1 \n\t adc r7, r24 \n\t"                   \
     "clr  r1                     \n\t"                                                      \
-    "cpi  r22, 4                 \n\t"                                                      \
-    "breq 4f                     \n\t"                                                      \
-    "brsh 5f                     \n\t"                                                      \
-    "cpi  r22, 3                 \n\t"                                                      \
+    "cpi  r22, 3                 \n\t" /* the common case first */                       \
     "breq 6f                     \n\t"                                                      \
+    "brsh 1f                     \n\t"                                                      \
     "lsl  r3                     \n\t" /* k = 2: y = r7..r4 + bit 15, r5:r4 if it fits */ \
     "adc  r4, r1 \n\t adc r5, r1 \n\t adc r6, r1 \n\t adc r7, r1 \n\t"                     \
     "movw r24, r4                \n\t"                                                      \
@@ -167,6 +165,9 @@
     "ldi  r24, 0x00              \n\t"                                                      \
     "ldi  r25, 0x80              \n\t"                                                      \
     "rjmp 8f                     \n\t"                                                      \
+    "1:                          \n\t"                                                      \
+    "cpi  r22, 4                 \n\t"                                                      \
+    "brne 5f                     \n\t"                                                      \
     "4:                          \n\t" /* k = 4 */                                          \
     "lsl  r5                     \n\t"                                                      \
     "adc  r6, r1 \n\t adc r7, r1 \n\t"                                                     \
