@@ -95,8 +95,8 @@ def generate(v: Variant, prefix: str = "hsk", runtime_include: str = '#include "
         out.append(_layer_constants(P, k, layer))
     elem = "float" if float_work else "int8_t"
     out.append(
-        f"\n/* the one work buffer: two halves, each as wide as the widest layer */\n"
-        f"static {elem} {P}_work[2][{width}];\n\n"
+        f"\n/* the one work buffer: two halves, each as wide as the widest layer (unused by one int8 layer) */\n"
+        f"static {elem} {P}_work[2][{width}] HSK_UNUSED;\n\n"
     )
     if tin == "int8_t":
         q = v.layers[0].in_q

@@ -92,8 +92,8 @@ static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
 };
 #endif
 
-/* the one work buffer: two halves, each as wide as the widest layer */
-static int8_t hsk_work[2][3];
+/* the one work buffer: two halves, each as wide as the widest layer (unused by one int8 layer) */
+static int8_t hsk_work[2][3] HSK_UNUSED;
 
 /* raw float inputs -> normalised, quantised int8 inputs of hsk_predict */
 static HSK_UNUSED void hsk_quantize_input(const float *x, int8_t *q)
