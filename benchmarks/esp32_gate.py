@@ -57,9 +57,7 @@ def main() -> None:
                 instructions = _instructions(board, ref, vectors)
                 median = float(sorted(result.cycles)[len(result.cycles) // 2])
                 ratio = f"{best / TARGET_S:.2f}" if name == "esp32" else "-"
-                print(
-                    f"{name:<9}{scheme:<8}{best:>9.2f}{instructions / best / 1e6:>11.1f}{median:>15,.0f}  {ratio}"
-                )
+                print(f"{name:<9}{scheme:<8}{best:>9.2f}{instructions / best / 1e6:>11.1f}{median:>15,.0f}  {ratio}")
 
 
 def _instructions(board, ref, vectors) -> int:

@@ -162,7 +162,9 @@ def test_a_one_vector_record_is_refused(setup, cli, tmp_path):
 
 def test_a_record_with_loosened_thresholds_is_refused(setup, cli):
     d, data, _, bad = setup
-    code, _, err = gate(cli, bad, d / "bad", data, "--max-flip-rate", "1", "--max-accuracy-drop", "1")
+    code, _, err = gate(
+        cli, bad, d / "bad", data, "--max-flip-rate", "1", "--max-accuracy-drop", "1", "--max-new-fn", "off"
+    )
     assert code == 0, err  # the bad variant passes limits that allow everything
     refused(flash(cli, bad, d / "bad"), "thresholds: max_flip_rate 1.0 in the record, 0.001 asked for")
 

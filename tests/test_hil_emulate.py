@@ -69,8 +69,19 @@ def test_emulate_or_port_exactly_one(setup, cli):
     assert code == 2 and "exactly one of --emulate or --port" in err
 
 
-def test_esp32_has_no_emulator(setup, cli, tmp_path, monkeypatch):
+def test_a_board_without_an_emulator_is_refused_with_where_to_test_it(setup, tmp_path):
+    """Every board here has an emulated core now; a board entry without one (a private registry's,
+    say) is refused before anything is built, with the hint to test on the board."""
+    import dataclasses
+
+    import pytest
+
+    from hasaki_hil import boards
+    from hasaki_hil.commands.test import run_test
+    from hasaki_hil.errors import UserError
+
     d, data, good, _ = setup
-    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "none"))
-    code, _, err = cli("test", good, "--board", "esp32", "--emulate", "--vectors", data)
-    assert code == 2
+    bare = dataclasses.replace(boards.get("uno"), name="uno_no_emulator", emulator=None)
+    with pytest.raises(UserError, match="uno_no_emulator has no emulator") as e:
+        run_test(good, bare, data, emulate=True, show_progress=False)
+    assert "--port PORT" in e.value.hint

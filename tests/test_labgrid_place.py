@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from hasaki_hil.targets import labgrid_place
 from hasaki_hil.build import builder as build
 from hasaki_hil.errors import UserError
+from hasaki_hil.targets import labgrid_place
 from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
 
 from .conftest import SMOKE

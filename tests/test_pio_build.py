@@ -182,9 +182,8 @@ def test_platformios_upload_runs_the_avrdude_call_flash_runs(builds, pio_avrdude
     """`pio run -t nobuild -t upload -v` for real: PlatformIO prints the avrdude call, which then
     fails (no USBasp on the USB bus; nothing listens on the uno's net: port); it is the call
     flash makes itself, on the same image. The build folder survives the upload target."""
-    from hasaki_hil.build.pio_upload import upload_command
-
     from hasaki_hil import boards
+    from hasaki_hil.build.pio_upload import upload_command
     from hasaki_hil.commands.flash import uploader_command
 
     fw = builds[3][board, "serial", "pio"]["firmware"]

@@ -4,6 +4,7 @@ import shlex
 
 from hasaki_hil.commands import quantize as quantize_cmd
 from hasaki_hil.gate import record as records
+from hasaki_hil.gate import words as gate_words
 
 
 def print_train(r: dict) -> None:
@@ -79,6 +80,8 @@ def print_quantize_test(r: dict) -> None:
         c = r["candidate"]
         eq = ", equalised" if c["equalized"] else ""
         print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
+        for line in gate_words.new_errors(r["metrics"]) + gate_words.hasaki_figures(r["metrics"], r["scheme"]):
+            print(f"  {line}")
         print(f"  {'metric':<18}{'float':>14}{'quantized':>14}")
         for name, f, q in quantize_cmd.side_by_side(r):
             print(f"  {name:<18}{f:>14}{q:>14}")
@@ -98,6 +101,8 @@ def print_quantize_test(r: dict) -> None:
             eq = " equalised" if v.get("equalized") else ""
             print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
     print("thresholds: " + ", ".join(f"{k}={v}" for k, v in r["thresholds"].items() if v is not None))
+    for k, note in r.get("threshold_defaults", {}).items():
+        print(f"  {k}: {note}")
     for reason in r["reasons"]:
         print(f"  {reason}")
     if "variant_file" in r:

@@ -90,8 +90,8 @@ def generate(v: Variant, prefix: str = "hsk", runtime_include: str = '#include "
         out.append(_layer_constants(P, k, layer))
     elem = "float" if float_work else "int8_t"
     out.append(
-        f"\n/* the one work buffer: two halves, each as wide as the widest layer */\n"
-        f"static {elem} {P}_work[2][{width}];\n\n"
+        f"\n/* the one work buffer: two halves, each as wide as the widest layer (unused by one int8 layer) */\n"
+        f"static {elem} {P}_work[2][{width}] HSK_UNUSED;\n\n"
     )
     if tin == "int8_t":
         q = v.layers[0].in_q
@@ -134,7 +134,9 @@ def _layer_constants(P: str, k: int, layer) -> str:
     )
     if layer.lut is not None:
         text += _array("int8_t", f"{name}_lut", layer.lut, _int, per_line=16)
-    return text
+    from hasaki_hil.codegen.avr_rows import c_arrays
+
+    return text + c_arrays(name, layer)
 
 
 def _predict(P: str, v: Variant, tin: str, tout: str, elem: str) -> str:

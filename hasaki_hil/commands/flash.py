@@ -207,7 +207,9 @@ def flash(
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
-    thresholds = thresholds or gate_verdict.Thresholds()
+    thresholds = (thresholds or gate_verdict.Thresholds()).resolve(
+        gate_verdict.binary_classifier(v.parent.output_activation, v.parent.n_outputs)
+    )
     asked = flash_policy.policy(v, thresholds, threshold, vectors, min_rows)
     key = signing.key()
     if firmware_elf is None:

@@ -37,12 +37,27 @@ def add_gate_flags(p: argparse.ArgumentParser) -> None:
         default=d.max_accuracy_drop,
         help=f"accuracy loss allowed ({d.max_accuracy_drop})",
     )
-    p.add_argument("--max-new-fn", type=int, help="extra false negatives allowed per class (off; 0 for safety)")
-    p.add_argument("--max-new-fp", type=int, help="extra false positives allowed per class (off)")
+    p.add_argument(
+        "--max-new-fn",
+        type=_count_or_off,
+        default=gate.AUTO,
+        help="positives the float model catches that may be missed, per class, or off "
+        "(default: 0 for a binary sigmoid classifier, off otherwise)",
+    )
+    p.add_argument(
+        "--max-new-fp", type=_count_or_off, help="negatives the float model rejects that may fire, per class (off)"
+    )
     p.add_argument("--max-abs-error", type=float, help="largest output error allowed (off)")
     p.add_argument(
         "--max-l2r", type=float, help=f"relative L2 error allowed (off; {gate.REGRESSOR_MAX_L2R} for regressors)"
     )
+
+
+def _count_or_off(text: str):
+    """An integer count, None for ``off``, or ``auto`` (the gate decides by the model);
+    argparse turns a ValueError into a usage error."""
+    word = text.strip().lower()
+    return None if word == "off" else gate.AUTO if word == gate.AUTO else int(text)
 
 
 def gate_thresholds(args) -> gate.Thresholds:

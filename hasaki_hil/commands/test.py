@@ -57,6 +57,7 @@ def run_test(
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
     model = v.parent
+    t = t.resolve(gate.binary_classifier(model.output_activation, model.n_outputs))
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:

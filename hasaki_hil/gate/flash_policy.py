@@ -29,8 +29,10 @@ _IMAGE_SUFFIXES = (".elf", ".hex", ".bin", ".uf2")
 def policy(
     v: Variant, thresholds: gate.Thresholds, decision_threshold: float, vectors, min_rows: int
 ) -> binding.Policy:
-    """What a record must meet: the thresholds asked for and, with ``vectors``, exactly those vectors."""
+    """What a record must meet: the thresholds asked for (``auto`` resolved for this model, as the
+    gate resolved it) and, with ``vectors``, exactly those vectors."""
     thresholds.check()
+    thresholds = thresholds.resolve(gate.binary_classifier(v.parent.output_activation, v.parent.n_outputs))
     if min_rows < 1:
         raise UserError(f"--min-rows must be >= 1, got {min_rows}")
     if vectors is None:

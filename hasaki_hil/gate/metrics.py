@@ -74,6 +74,21 @@ def _fn_fp(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> tuple[list[in
     return fn, fp
 
 
+def _new_errors(truth: np.ndarray, cand: np.ndarray, ref: np.ndarray, n_classes: int) -> tuple[list[int], list[int]]:
+    """Per class: rows the reference gets right and the candidate gets wrong, as a new false
+    negative (a positive the reference catches, missed) or a new false positive (a negative
+    the reference rejects, now given). Counted row by row, so a fixed row elsewhere cannot
+    hide one."""
+    if cand.ndim == 2:
+        fn = [int(np.sum(truth[:, j] & ref[:, j] & ~cand[:, j])) for j in range(cand.shape[1])]
+        fp = [int(np.sum(~truth[:, j] & ~ref[:, j] & cand[:, j])) for j in range(cand.shape[1])]
+        return fn, fp
+    classes = [1] if n_classes == 1 else range(n_classes)
+    fn = [int(np.sum((truth == c) & (ref == c) & (cand != c))) for c in classes]
+    fp = [int(np.sum((truth != c) & (ref != c) & (cand == c))) for c in classes]
+    return fn, fp
+
+
 def compare(
     candidate: np.ndarray,
     reference: np.ndarray,
@@ -92,7 +107,11 @@ def compare(
     - flips: rows whose decision differs from the reference's (count and rate);
       agreement = 1 - flip rate.
     - with labels: accuracy of both, and per class the false negatives and false positives
-      of both and their change (candidate minus reference; positive = worse).
+      of both and their change (candidate minus reference; positive = worse); new_fn /
+      new_fp: rows the reference decides right and the candidate wrong (what the gate's
+      --max-new-fn / --max-new-fp limit); binary: one sigmoid output.
+    Any model with labels also gets Hasaki's own figure, the mean |output - label| of each
+    side: label_mae (candidate) and reference_label_mae.
     """
     c = np.asarray(candidate, np.float64)
     r = np.asarray(reference, np.float64)
@@ -117,8 +136,12 @@ def compare(
             "reference": r[worst].tolist(),
         },
     }
+    if labels is not None and labels.shape[1] == c.shape[1]:
+        y = np.asarray(labels, np.float64)
+        result.update(label_mae=float(np.mean(np.abs(c - y))), reference_label_mae=float(np.mean(np.abs(r - y))))
     if output_activation not in ("sigmoid", "softmax"):
         return result
+    result["binary"] = output_activation == "sigmoid" and c.shape[1] == 1
     dc = decide(output_activation, c, threshold)
     dr = decide(output_activation, r, threshold)
     flipped = dc != dr if dc.ndim == 1 else np.any(dc != dr, axis=1)
@@ -133,7 +156,10 @@ def compare(
         truth = decide(output_activation, np.asarray(labels, np.float64), threshold)
         fn_c, fp_c = _fn_fp(truth, dc, c.shape[1])
         fn_r, fp_r = _fn_fp(truth, dr, c.shape[1])
+        new_fn, new_fp = _new_errors(truth, dc, dr, c.shape[1])
         result.update(
+            new_fn=new_fn,
+            new_fp=new_fp,
             accuracy=float(np.mean(dc == truth)),
             reference_accuracy=float(np.mean(dr == truth)),
             fn=fn_c,

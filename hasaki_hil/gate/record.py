@@ -151,8 +151,13 @@ class Metrics:
     reference_fp: tuple | None = None
     fn_change: tuple | None = None
     fp_change: tuple | None = None
+    new_fn: tuple | None = None  # per class: positives the float model catches that the device misses
+    new_fp: tuple | None = None  # per class: negatives the float model rejects that the device fires on
+    binary: bool | None = None  # one sigmoid output (the safety default applies)
+    label_mae: float | None = None  # Hasaki's figure: mean |output - label| of the device
+    reference_label_mae: float | None = None  # the same for the float model
 
-    _LISTS = ("flipped_rows", "fn", "fp", "reference_fn", "reference_fp", "fn_change", "fp_change")
+    _LISTS = ("flipped_rows", "fn", "fp", "reference_fn", "reference_fp", "fn_change", "fp_change", "new_fn", "new_fp")
 
     def as_dict(self) -> dict:
         """Only the metrics that apply (as gate/metrics.compare returns them)."""
@@ -176,6 +181,8 @@ class Metrics:
                 v = tuple(v)
             elif k == "worst":
                 _check(v, dict, "metrics.worst")
+            elif k == "binary":
+                _check(v, bool, "metrics.binary")
             else:
                 _check(v, NUM, f"metrics.{k}")
             kw[k] = v

@@ -2,7 +2,7 @@
 
 import itertools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -13,6 +13,11 @@ from hasaki_hil.model.variant import Variant
 from hasaki_hil.quant import quantize, reference
 
 REGRESSOR_MAX_L2R = 0.05  # the l2r limit for models without a class decision, unless given
+AUTO = "auto"  # max_new_fn by the model: 0 for a binary (sigmoid) classifier, off otherwise
+
+
+def binary_classifier(output_activation: str, n_outputs: int) -> bool:
+    return output_activation == "sigmoid" and n_outputs == 1
 
 
 @dataclass(frozen=True)
@@ -21,14 +26,16 @@ class Thresholds:
 
     max_flip_rate: share of rows whose decision differs from the float model's.
     max_accuracy_drop: float accuracy minus candidate accuracy, vs labels.
-    max_new_fn / max_new_fp: the most any class's false negatives / positives may grow
-    (``--max-new-fn 0`` for safety classifiers: not one more missed fire).
+    max_new_fn / max_new_fp: the most rows of any class the float model decides right and
+    the candidate gets wrong, as a missed positive / a wrongly given class. max_new_fn is
+    ``auto`` by default: 0 for a binary classifier (one sigmoid output: not one more missed
+    fire than the float model), off otherwise; ``resolve`` fixes it for a model.
     max_abs_error, max_l2r: output error limits (l2r defaults to 0.05 for regressors).
     """
 
     max_flip_rate: float | None = 0.001
     max_accuracy_drop: float | None = 0.005
-    max_new_fn: int | None = None
+    max_new_fn: int | str | None = AUTO
     max_new_fp: int | None = None
     max_abs_error: float | None = None
     max_l2r: float | None = None
@@ -40,7 +47,7 @@ class Thresholds:
                 raise UserError(f"--{name.replace('_', '-')} must be within [0, 1], got {v}")
         for name in ("max_new_fn", "max_new_fp"):
             v = getattr(self, name)
-            if v is not None and v < 0:
+            if v is not None and v != AUTO and v < 0:
                 raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {v}")
         for name in ("max_abs_error", "max_l2r"):
             v = getattr(self, name)
@@ -49,6 +56,18 @@ class Thresholds:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def resolve(self, binary: bool) -> "Thresholds":
+        """These thresholds with ``auto`` limits fixed for a model (binary: one sigmoid output)."""
+        if self.max_new_fn != AUTO:
+            return self
+        return replace(self, max_new_fn=0 if binary else None)
+
+    def defaults_note(self, binary: bool) -> dict:
+        """What ``resolve`` decided, in words, for the report."""
+        if self.max_new_fn != AUTO or not binary:
+            return {}
+        return {"max_new_fn": "0 by default for a binary (sigmoid) classifier; --max-new-fn N or off to change"}
 
 
 @dataclass(frozen=True)
@@ -112,18 +131,15 @@ def verdict(m: dict, t: Thresholds) -> Verdict:
                 f"accuracy drop {drop:.3%} {'<=' if drop <= t.max_accuracy_drop else '>'} {t.max_accuracy_drop:.3%}",
             )
         )
+    t = t.resolve(bool(m.get("binary")))
     for key, limit, what in (
-        ("fn_change", t.max_new_fn, "false negatives"),
-        ("fp_change", t.max_new_fp, "false positives"),
+        ("new_fn", t.max_new_fn, "false negatives"),
+        ("new_fp", t.max_new_fp, "false positives"),
     ):
         if key in m and limit is not None:
             worst = max(m[key])
-            checks.append(
-                (
-                    worst <= limit,
-                    f"new {what} {worst:+d} (per class {m[key]}) {'<=' if worst <= limit else '>'} {limit}",
-                )
-            )
+            per_class = "" if len(m[key]) == 1 else f" (per class {m[key]})"
+            checks.append((worst <= limit, f"new {what} {worst}{per_class} {'<=' if worst <= limit else '>'} {limit}"))
     if t.max_abs_error is not None:
         ok = m["max_abs_error"] <= t.max_abs_error
         checks.append((ok, f"max abs error {m['max_abs_error']:.4g} {'<=' if ok else '>'} {t.max_abs_error:.4g}"))

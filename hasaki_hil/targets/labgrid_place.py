@@ -55,7 +55,7 @@ def serial_url(env_yaml: str, place: str) -> str:
     import yaml  # labgrid's own dependency
 
     targets = (yaml.safe_load(env_yaml) or {}).get("targets") or {}
-    if place not in targets and len(targets) == 1:  # labgrid matched a pattern: "uno" finds "uno-desk-1"
+    if place not in targets and len(targets) == 1:  # labgrid matched a pattern: a place "desk" finds "desk-1"
         place = next(iter(targets))
     resources = (targets.get(place) or {}).get("resources", [])
     ports = [r["NetworkSerialPort"] for r in resources if "NetworkSerialPort" in r]

@@ -35,6 +35,21 @@ static const uint16_t hsk_l1_m[3] HSK_FLASH = {
 static const uint8_t hsk_l1_shift[3] HSK_FLASH = {
     21, 21, 23
 };
+#if defined(__AVR_HAVE_MUL__)
+enum { hsk_l1_q_fast = 1 };
+static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
+    156, 246, 255, 46, 25, 0, 51, 127, 129, 48, 0, 0, 120, 122, 2, 3,
+    0, 0, 40, 247, 3, 3, 192, 248, 255, 129, 42, 0, 0, 70, 152, 0,
+    3
+};
+#elif defined(__AVR__)
+enum { hsk_l1_q_fast = 1 };
+static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
+    98, 54, 0, 51, 129, 0, 0, 79, 79, 18, 0, 93, 122, 0, 127, 48,
+    0, 0, 229, 126, 18, 0, 101, 55, 0, 129, 42, 1, 0, 35, 76, 0,
+    1
+};
+#endif
 static const int8_t hsk_l2_q[3] HSK_FLASH = {
     95, -127, 16
 };
@@ -65,9 +80,20 @@ static const int8_t hsk_l2_lut[256] HSK_FLASH = {
     -12, -11, -9, -8, -7, -5, -4, -3, -1, 0, 1, 3, 4, 5, 7, 8,
     9, 11, 12, 13, 14, 16, 17, 18, 20, 21, 22, 24, 25, 26, 27, 29
 };
+#if defined(__AVR_HAVE_MUL__)
+enum { hsk_l2_q_fast = 1 };
+static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
+    57, 254, 255, 95, 129, 16, 156, 255, 40, 86, 2, 3
+};
+#elif defined(__AVR__)
+enum { hsk_l2_q_fast = 1 };
+static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
+    180, 95, 0, 95, 129, 16, 56, 255, 197, 74, 18, 0
+};
+#endif
 
-/* the one work buffer: two halves, each as wide as the widest layer */
-static int8_t hsk_work[2][3];
+/* the one work buffer: two halves, each as wide as the widest layer (unused by one int8 layer) */
+static int8_t hsk_work[2][3] HSK_UNUSED;
 
 /* raw float inputs -> normalised, quantised int8 inputs of hsk_predict */
 static HSK_UNUSED void hsk_quantize_input(const float *x, int8_t *q)

@@ -1,0 +1,147 @@
+"""Row records for the AVR int8 layer kernels (firmware/hsk/hsk_avr_rows.h).
+
+The AVR kernels read one int8 layer as a single flash stream, row after row, so the one
+flash pointer (Z) never has to jump between arrays. Each record holds the row's constants
+in the form the kernel's arithmetic wants; the function computed is still exactly
+``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
+simavr.
+
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 8: 2][m': 3][k: 1]``; rows go in
+  pairs, ``[bias_a][bias_b][q_a0 q_b0 q_a1 q_b1 ...][tail_a][tail_b]`` (the kernel loads each
+  input once for both), the odd last row alone
+  acc = bias + sum q x in 24 bits; a row whose acc is below t0 (compared on its top 16
+  bits) gives the lowest output without requantising (a dead relu, say); else
+  y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and 8k = shift + j: the same value as
+  (acc * M + 2^(shift-1)) >> shift, with a shift of whole bytes (no bit shifts on a 48-bit
+  product).
+
+ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 8: 2][m: 2][3r: 1][l: 1]``
+  2 q x = x^2 + q^2 - (x - q)^2, so with X2 = sum x^2 (once per layer) and one table
+  lookup of (x - q)^2 per weight, 2 acc = d + X2 - sum (x - q)^2 with d = 2 bias + sum q^2.
+  A row with a2 = 2 acc below t0 (compared on its top 16 bits) gives the lowest output
+  without requantising (a dead relu, say). Otherwise a2 is requantised with shift s+1: 15 signed shift-and-add steps
+  over the bits of M and r more shifts give Q = floor(a2 M / 2^(15+r)), and
+  y = (Q >> 8l + 1) >> 1, where s = 15 + r + 8 l + 1.
+
+A layer gets records only when its 24-bit accumulators cannot overflow on any input
+(``None`` otherwise: the generic kernel runs).
+"""
+
+import numpy as np
+
+from hasaki_hil.model.variant import VLayer
+from hasaki_hil.quant.qmath import fold_bias
+
+MAX_IN = 64  # inputs of one layer the unrolled kernels take (code size grows with n)
+ACC_LIMIT = 2**23  # 24-bit signed accumulators
+
+
+def _le(value: int, n: int) -> list[int]:
+    return [(int(value) >> (8 * i)) & 0xFF for i in range(n)]
+
+
+def mul_records(layer: VLayer) -> list[int] | None:
+    """The ATmega (MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
+    q = layer.qweights.astype(np.int64)
+    if q.shape[1] > MAX_IN:
+        return None
+    bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
+    if np.any(np.abs(bias) + np.abs(q).sum(axis=1) * 128 >= ACC_LIMIT):
+        return None
+    y0 = _lowest_y(layer)
+
+    def tail(o: int) -> list[int]:
+        m, s = int(layer.multiplier[o]), int(layer.shift[o])
+        if m == 0:
+            mp, k = 0, 3  # y = 0 for every accumulator
+        else:
+            j = (-s) % 8
+            mp, k = m << j, (s + j) // 8
+        return _le(_dead_below(m, s, y0) >> 8, 2) + _le(mp, 3) + [k]
+
+    out: list[int] = []
+    n_out = q.shape[0]
+    for o in range(0, n_out - 1, 2):  # pairs: both biases, the weights interleaved, both tails
+        both = np.stack([q[o], q[o + 1]], axis=1).ravel()
+        out += _le(bias[o], 3) + _le(bias[o + 1], 3) + _le_signed_bytes(both) + tail(o) + tail(o + 1)
+    if n_out % 2:
+        o = n_out - 1
+        out += _le(bias[o], 3) + _le_signed_bytes(q[o]) + tail(o)
+    return out
+
+
+def _lowest_y(layer: VLayer) -> int:
+    zp, lo = clamp_bounds(layer)
+    return lo - zp  # the output is lo exactly when y <= lo - zp
+
+
+def _dead_below(m: int, s: int, y0: int) -> int:
+    """t0: (a m + 2^(s-1)) >> s <= y0 exactly when a < t0, within the 24-bit range (the
+    kernels compare the top 16 bits, t0 >> 8: a >> 8 < t0 >> 8 implies a < t0)."""
+    if m == 0:
+        t0 = ACC_LIMIT - 1 if y0 >= 0 else -ACC_LIMIT
+    else:  # y <= y0  <=>  a m < (2 y0 + 1) 2^(s-1)
+        t0 = -((-(2 * y0 + 1) << (s - 1)) // m)
+    return min(max(t0, -ACC_LIMIT), ACC_LIMIT - 1)
+
+
+def _le_signed_bytes(row: np.ndarray) -> list[int]:
+    return [int(v) & 0xFF for v in row]
+
+
+def _square_bound(q: np.ndarray) -> np.ndarray:
+    """Per row, the largest sum of (x - q)^2 over int8 inputs x."""
+    return np.maximum((128 + q) ** 2, (127 - q) ** 2).sum(axis=1)
+
+
+def clamp_bounds(layer: VLayer) -> tuple[int, int]:
+    """(zero point added after requantisation, lowest output) as the generated code passes them."""
+    zp = layer.pre_q.zero_point if layer.pre_q is not None else layer.out_q.zero_point
+    lo = layer.out_q.zero_point if layer.activation == "relu" else -128
+    return int(zp), int(lo)
+
+
+def sq_records(layer: VLayer) -> list[int] | None:
+    """The ATtiny (no MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
+    q = layer.qweights.astype(np.int64)
+    n = q.shape[1]
+    if n > MAX_IN:
+        return None
+    bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
+    d = 2 * bias + (q * q).sum(axis=1)
+    # the running value d + X2 - partial sums of squares at its extremes, and the final
+    # 2 acc with a bit to spare for the signed shift-and-add
+    if np.any(np.abs(d) + n * 128 * 128 + _square_bound(q) >= ACC_LIMIT) or np.any(
+        2 * (np.abs(bias) + np.abs(q).sum(axis=1) * 128) >= ACC_LIMIT // 2
+    ):
+        return None
+    y0 = _lowest_y(layer)
+    out: list[int] = []
+    for o in range(q.shape[0]):
+        m, s = int(layer.multiplier[o]), int(layer.shift[o]) + 1  # a2 = 2 acc: one more bit
+        if m == 0:
+            r, lb = 0, 3  # y = 0: every byte shifted out
+        else:  # s - 1 = L + 8 l with L = 15 + r in [15, 22]
+            lb = (s - 16) // 8
+            r = s - 1 - 8 * lb - 15
+        t0 = _dead_below(m, s, y0)
+        out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(t0 >> 8, 2) + _le(m, 2) + [3 * r, lb]
+    return out
+
+
+def c_arrays(name: str, layer: VLayer) -> str:
+    """The AVR record arrays of one int8 layer (``{name}_q_rec``, with ``{name}_q_fast``)."""
+    parts = ["#if defined(__AVR_HAVE_MUL__)\n", _rec_array(name, mul_records(layer)), "#elif defined(__AVR__)\n"]
+    parts += [_rec_array(name, sq_records(layer)), "#endif\n"]
+    return "".join(parts)
+
+
+def _rec_array(name: str, rec: list[int] | None) -> str:
+    fast = rec is not None
+    vals = rec if fast else [0]
+    lines = [", ".join(map(str, vals[i : i + 16])) for i in range(0, len(vals), 16)]
+    body = ",\n    ".join(lines)
+    return (
+        f"enum {{ {name}_q_fast = {int(fast)} }};\n"
+        f"static const uint8_t {name}_q_rec[{len(vals)}] HSK_FLASH = {{\n    {body}\n}};\n"
+    )
