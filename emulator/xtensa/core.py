@@ -274,6 +274,10 @@ class XtensaCore:
         cpu = self._cpu
         if isinstance(until, str):
             until = self.symbol(until).address
+        if until is not None:
+            region = self.chip.region_at(until)
+            if region is None or "x" not in region.perms:
+                raise EmulatorError(f"cannot run until 0x{until:08x}: it is not in executable memory (IRAM/IROM)")
         insn_limit = 2**64 - 1 if max_instructions is None else cpu.instructions + max_instructions
         code = cpu.run(cpu.cycles + max_cycles, insn_limit, -1 if until is None else until)
         pc, cycles = cpu.pc, cpu.cycles

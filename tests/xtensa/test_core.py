@@ -114,3 +114,8 @@ def test_load_refuses_other_machines_and_maps(tmp_path):
         core.load(link([obj], ld, tmp_path / "low.elf"))
     with pytest.raises(EmulatorError, match="no firmware loaded"):
         XtensaCore().reset()
+
+
+def test_run_until_needs_a_code_address(core):
+    with pytest.raises(EmulatorError, match="not in executable memory"):
+        core.run("counter", max_cycles=10)
