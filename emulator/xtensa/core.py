@@ -317,4 +317,8 @@ class XtensaCore:
             return f"{ins.name if ins else 'a window instruction'} in a state the ISA forbids (PS.WOE/EXCM, frame sizes, or a MOVSP that needs an alloca exception)"
         if ins is None:
             return "no instruction of the ESP32's LX6 configuration has this encoding"
+        if ins.handler == "UNEMULATED":
+            return f"{ins.name} (an FP divide/square-root sequence step) is not emulated yet"
+        if ins.name in ("ILL", "ILL.N"):
+            return f"{ins.name}, the illegal instruction"
         return f"{ins.name} names a special or user register the configuration lacks, or is not emulated"

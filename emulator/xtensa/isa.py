@@ -223,6 +223,14 @@ TABLE: tuple[Instr, ...] = (
     I("RFR", "1111 1010 rrrr ssss 0100 0000", "RFR", "fmov", dst="r", fsrc="s"),
     I("WFR", "1111 1010 rrrr ssss 0101 0000", "WFR", "fmov", src="s", fdst="r"),
     I("NEG.S", "1111 1010 rrrr ssss 0110 0000", "FUNARY", "fmov", fdst="r", fsrc="s"),
+    # the ESP32's divide and square-root sequence helpers (what GCC's div.s/sqrt.s expand to):
+    # decoded so that a fault names them, not emulated yet
+    *(I(name, f"1111 1010 rrrr ssss {t} 0000", "UNEMULATED", "fmov")
+      for name, t in (("CONST.S", "0011"), ("DIV0.S", "0111"), ("RECIP0.S", "1000"), ("SQRT0.S", "1001"),
+                      ("RSQRT0.S", "1010"), ("NEXP01.S", "1011"), ("MKSADJ.S", "1100"), ("MKDADJ.S", "1101"),
+                      ("ADDEXP.S", "1110"), ("ADDEXPM.S", "1111"))),
+    I("MADDN.S", _rrr("1010", "0110"), "UNEMULATED", "fmadd"),
+    I("DIVN.S", _rrr("1010", "0111"), "UNEMULATED", "fmadd"),
     I("UN.S", _rrr("1011", "0001"), "FCMP", "fcmp", fsrc="st"),
     I("OEQ.S", _rrr("1011", "0010"), "FCMP", "fcmp", fsrc="st"),
     I("UEQ.S", _rrr("1011", "0011"), "FCMP", "fcmp", fsrc="st"),
@@ -250,6 +258,7 @@ TABLE: tuple[Instr, ...] = (
     I("ADDI", "iiii iiii 1100 ssss tttt 0010", src="s", dst="t"),
     I("ADDMI", "iiii iiii 1101 ssss tttt 0010", "ADDI", src="s", dst="t"),
     I("S32RI", "iiii iiii 1111 ssss tttt 0010", "STORE", "store", src="st", llvm="-"),
+    I("S32C1I", "iiii iiii 1110 ssss tttt 0010", "S32C1I", "load", src="st", dst="t"),
     # ---- LSCI: FP loads and stores with an immediate offset --------------------------
     I("LSI", "iiii iiii 0000 ssss tttt 0011", "LSI", "fload", src="s", fdst="t"),
     I("SSI", "iiii iiii 0100 ssss tttt 0011", "SSI", "store", src="s", fsrc="t"),

@@ -226,6 +226,7 @@ next:
     goto top;
 
 H_ILLEGAL:
+H_UNEMULATED:
     FAULT(STOP_ILLEGAL, w & (E_LEN(e) == 2 ? 0xffffu : 0xffffffu));
 H_NOP:
     NEXT;
@@ -517,6 +518,14 @@ H_LOAD: {
     default: LOAD(base + IMM8 * 4, 4, v); /* L32I, L32AI */
     }
     AR(FT_) = v;
+    NEXT;
+}
+H_S32C1I: { /* compare and swap with SCOMPARE1 (ESP-IDF's spinlocks and atomics) */
+    uint32_t a = AR(FS_) + IMM8 * 4, old = 0;
+    LOAD(a, 4, old);
+    if (old == c->sr[SR_SCOMPARE1])
+        STORE(a, 4, AR(FT_));
+    AR(FT_) = old;
     NEXT;
 }
 H_L32I_N: { uint32_t v = 0; LOAD(AR(FS_) + FR_ * 4, 4, v); AR(FT_) = v; NEXT; }

@@ -21,6 +21,7 @@ from .build import image
 
 FAULTS = {
     "illegal": (".byte 0xff, 0xff, 0xff", IllegalInstruction, "no instruction"),
+    "not_emulated": ("div0.s f1, f2", IllegalInstruction, "DIV0.S .* not emulated"),
     "jump_outside_code": ("movi a2, 0x100\n    jx a2", MemoryFault, "code address"),
     "load_outside_memory": ("movi a2, 0x100\n    l32i a3, a2, 0", MemoryFault, "data address"),
     "byte_load_from_iram": ("l32r a2, .Lhere\n    l8ui a3, a2, 0", MemoryFault, "32-bit accesses only"),
