@@ -50,9 +50,7 @@ def render() -> str:
         f"#define XT_NPATTERNS {len(TABLE)}",
         "static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {",
     ]
-    lines += [
-        f"    {{0x{ins.mask:06x}, 0x{ins.value:06x}, OP_{ins.cname}, {ins.length}}}," for ins in decode_order()
-    ]
+    lines += [f"    {{0x{ins.mask:06x}, 0x{ins.value:06x}, OP_{ins.cname}, {ins.length}}}," for ins in decode_order()]
     lines += ["};", ""]
 
     def table(name: str, ctype: str, values: list[int], comment: str) -> None:

@@ -237,7 +237,9 @@ class XtensaCore:
             cpu.set("acc", 0, value)
         elif kind == "sr" and index in (SPECIAL["acclo"], SPECIAL["acchi"]):
             acc = cpu.get("acc", 0) & (2**40 - 1)
-            acc = (acc & ~0xFFFFFFFF) | value if index == SPECIAL["acclo"] else (acc & 0xFFFFFFFF) | (value & 0xFF) << 32
+            acc = (
+                (acc & ~0xFFFFFFFF) | value if index == SPECIAL["acclo"] else (acc & 0xFFFFFFFF) | (value & 0xFF) << 32
+            )
             cpu.set("acc", 0, acc)
         else:
             cpu.set(kind, index, value)
@@ -314,7 +316,10 @@ class XtensaCore:
             return "an FPU instruction with CPENABLE.CP0 clear (the coprocessor-disabled exception is not emulated)"
         ins = decode(word)
         if code == _xtcore.STOP_WINDOW:
-            return f"{ins.name if ins else 'a window instruction'} in a state the ISA forbids (PS.WOE/EXCM, frame sizes, or a MOVSP that needs an alloca exception)"
+            what = ins.name if ins else "a window instruction"
+            return (
+                f"{what} in a state the ISA forbids (PS.WOE/EXCM, frame sizes, or a MOVSP needing an alloca exception)"
+            )
         if ins is None:
             return "no instruction of the ESP32's LX6 configuration has this encoding"
         if ins.handler == "UNEMULATED":

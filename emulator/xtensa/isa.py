@@ -84,16 +84,22 @@ def _mac16() -> list[Instr]:
     out = []
     # (form, op2, operations, fields read as AR, fields written as AR)
     # fields: r holds mx in bit 14 (and mw in 13:12 for the loads), t holds my in bit 6
-    forms = (("AA", "0111", _MAC_OPS, "st", "0000 ssss tttt"), ("AD", "0011", _MAC_OPS[1:], "s", "0000 ssss 0y00"),
-             ("DA", "0110", _MAC_OPS[1:], "t", "0x00 0000 tttt"), ("DD", "0010", _MAC_OPS[1:], "", "0x00 0000 0y00"))  # fmt: skip
+    forms = (
+        ("AA", "0111", _MAC_OPS, "st", "0000 ssss tttt"),
+        ("AD", "0011", _MAC_OPS[1:], "s", "0000 ssss 0y00"),
+        ("DA", "0110", _MAC_OPS[1:], "t", "0x00 0000 tttt"),
+        ("DD", "0010", _MAC_OPS[1:], "", "0x00 0000 0y00"),
+    )
     for form, op2, ops, src, fields in forms:
         for op, opbits in ops:
             for half, hbits in _HALVES:
                 pattern = f"{op2} {opbits}{hbits} {fields} 0100"
                 out.append(I(f"{op}.{form}.{half}", pattern, "MAC16", "mac16", src=src))
     # MULA with a load of M[w] from as +/- 4, as updated
-    for form, op2s, src, fields in (("DA", ("0100", "0101"), "st", "0xww ssss tttt"),
-                                    ("DD", ("0000", "0001"), "s", "0xww ssss 0y00")):
+    for form, op2s, src, fields in (
+        ("DA", ("0100", "0101"), "st", "0xww ssss tttt"),
+        ("DD", ("0000", "0001"), "s", "0xww ssss 0y00"),
+    ):
         for suffix, op2 in zip(("LDINC", "LDDEC"), op2s):
             for half, hbits in _HALVES:
                 pattern = f"{op2} 10{hbits} {fields} 0100"
@@ -225,10 +231,21 @@ TABLE: tuple[Instr, ...] = (
     I("NEG.S", "1111 1010 rrrr ssss 0110 0000", "FUNARY", "fmov", fdst="r", fsrc="s"),
     # the ESP32's divide and square-root sequence helpers (what GCC's div.s/sqrt.s expand to):
     # decoded so that a fault names them, not emulated yet
-    *(I(name, f"1111 1010 rrrr ssss {t} 0000", "UNEMULATED", "fmov")
-      for name, t in (("CONST.S", "0011"), ("DIV0.S", "0111"), ("RECIP0.S", "1000"), ("SQRT0.S", "1001"),
-                      ("RSQRT0.S", "1010"), ("NEXP01.S", "1011"), ("MKSADJ.S", "1100"), ("MKDADJ.S", "1101"),
-                      ("ADDEXP.S", "1110"), ("ADDEXPM.S", "1111"))),
+    *(
+        I(name, f"1111 1010 rrrr ssss {t} 0000", "UNEMULATED", "fmov")
+        for name, t in (
+            ("CONST.S", "0011"),
+            ("DIV0.S", "0111"),
+            ("RECIP0.S", "1000"),
+            ("SQRT0.S", "1001"),
+            ("RSQRT0.S", "1010"),
+            ("NEXP01.S", "1011"),
+            ("MKSADJ.S", "1100"),
+            ("MKDADJ.S", "1101"),
+            ("ADDEXP.S", "1110"),
+            ("ADDEXPM.S", "1111"),
+        )
+    ),
     I("MADDN.S", _rrr("1010", "0110"), "UNEMULATED", "fmadd"),
     I("DIVN.S", _rrr("1010", "0111"), "UNEMULATED", "fmadd"),
     I("UN.S", _rrr("1011", "0001"), "FCMP", "fcmp", fsrc="st"),

@@ -156,11 +156,15 @@ CASES: list[Case] = [
     Case("add.s f1, f2, f3", {"f2": f32(1.0), "f3": f32(2.0**-30)}, {"f1": f32(1.0), "fsr": 0x80}),
     Case("mul.s f1, f2, f3", {"f2": f32(3e38), "f3": f32(10.0)}, {"f1": 0x7F800000, "fsr": 0x280}),
     Case("add.s f1, f2, f3", {"f2": 0x7F800000, "f3": 0xFF800000}, {"fsr": 0x800}),
-    Case("add.s f1, f2, f3", {"f2": f32(1.0), "f3": f32(2.0**-24), "fcr": 2},
-         {"f1": f32(1.0 + 2.0**-23), "fsr": 0x80}),  # round toward +inf
+    Case(
+        "add.s f1, f2, f3", {"f2": f32(1.0), "f3": f32(2.0**-24), "fcr": 2}, {"f1": f32(1.0 + 2.0**-23), "fsr": 0x80}
+    ),  # round toward +inf
     # fused: 1 + 2^-24 rounds away in a separate multiply; one rounding keeps it
-    Case("madd.s f1, f2, f3", {"f1": f32(-1.0), "f2": f32(1.0 + 2.0**-12), "f3": f32(1.0 + 2.0**-12)},
-         {"f1": f32(2.0**-11 + 2.0**-24)}),
+    Case(
+        "madd.s f1, f2, f3",
+        {"f1": f32(-1.0), "f2": f32(1.0 + 2.0**-12), "f3": f32(1.0 + 2.0**-12)},
+        {"f1": f32(2.0**-11 + 2.0**-24)},
+    ),
     Case("msub.s f1, f2, f3", {"f1": f32(1.0), "f2": f32(2.0), "f3": f32(3.0)}, {"f1": f32(-5.0)}),
     Case("neg.s f1, f2", {"f2": f32(2.0)}, {"f1": f32(-2.0)}),
     Case("abs.s f1, f2", {"f2": f32(-2.0)}, {"f1": f32(2.0)}),
@@ -205,10 +209,16 @@ CASES: list[Case] = [
     # MAC16 (more in the generated family below)
     Case("ldinc m1, a3", {"mem+4": 0x1234}, {"m1": 0x1234, "a3": "mem+4"}),
     Case("lddec m2, a3", {"a3": "mem+8", "mem+4": 0x99}, {"m2": 0x99, "a3": "mem+4"}),
-    Case("mula.dd.ll.ldinc m0, a3, m1, m2", {"m1": 3, "m2": 4, "acc": 10, "mem+4": 0x55},
-         {"acc": 22, "m0": 0x55, "a3": "mem+4"}),
-    Case("mula.da.hl.lddec m3, a3, m0, a4", {"a3": "mem+8", "m0": 0x00050000, "a4": 6, "mem+4": 7},
-         {"acc": 30, "m3": 7, "a3": "mem+4"}),
+    Case(
+        "mula.dd.ll.ldinc m0, a3, m1, m2",
+        {"m1": 3, "m2": 4, "acc": 10, "mem+4": 0x55},
+        {"acc": 22, "m0": 0x55, "a3": "mem+4"},
+    ),
+    Case(
+        "mula.da.hl.lddec m3, a3, m0, a4",
+        {"a3": "mem+8", "m0": 0x00050000, "a4": 6, "mem+4": 7},
+        {"acc": 30, "m3": 7, "a3": "mem+4"},
+    ),
     # branches: taken (pc relative to the case start) and not taken
     Case("beq a2, a3, .+20", {"a2": 1, "a3": 1}, {}, cycles=3, pc=20),
     Case("beq a2, a3, .+20", {"a2": 1, "a3": 2}, {}, cycles=1),
@@ -257,8 +267,21 @@ CASES: list[Case] = [
     Case("extw", {}, {}),
     Case("ill", {}, {}, fault="IllegalInstruction"),
     Case("ill.n", {}, {}, fault="IllegalInstruction"),
-    *(Case(line, {}, {}, fault="IllegalInstruction")  # decoded, named in the fault, not emulated yet
-      for line in ("div0.s f1, f2", "nexp01.s f1, f2", "const.s f1, 1", "maddn.s f1, f2, f3", "divn.s f1, f2, f3",
-                   "mkdadj.s f1, f2", "mksadj.s f1, f2", "addexp.s f1, f2", "addexpm.s f1, f2", "recip0.s f1, f2",
-                   "rsqrt0.s f1, f2", "sqrt0.s f1, f2")),
+    *(
+        Case(line, {}, {}, fault="IllegalInstruction")  # decoded, named in the fault, not emulated yet
+        for line in (
+            "div0.s f1, f2",
+            "nexp01.s f1, f2",
+            "const.s f1, 1",
+            "maddn.s f1, f2, f3",
+            "divn.s f1, f2, f3",
+            "mkdadj.s f1, f2",
+            "mksadj.s f1, f2",
+            "addexp.s f1, f2",
+            "addexpm.s f1, f2",
+            "recip0.s f1, f2",
+            "rsqrt0.s f1, f2",
+            "sqrt0.s f1, f2",
+        )
+    ),
 ]

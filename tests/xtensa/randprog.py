@@ -210,7 +210,9 @@ class Gen:
             end = self.label()
             cond = g.randrange(6)
             if cond == 0:
-                op = g.choice(["beq", "bne", "blt", "bge", "bltu", "bgeu", "bany", "bnone", "ball", "bnall", "bbc", "bbs"])
+                op = g.choice(
+                    ["beq", "bne", "blt", "bge", "bltu", "bgeu", "bany", "bnone", "ball", "bnall", "bbc", "bbs"]
+                )
                 head = f"{op} {self.r()}, {self.r()}, {end}"
             elif cond == 1:
                 head = f"{g.choice(['bbci', 'bbsi'])} {self.r()}, {g.randint(0, 31)}, {end}"
@@ -241,10 +243,15 @@ class Gen:
 
 def case_source(rng: random.Random, i: int, length: int) -> str:
     gen = Gen(rng, i)
-    lines = [f"    .p2align 2", f"case{i}:", "    entry a1, 64", "    mov a15, a2",
-             f"    l32i a3, a15, {INIT_SAR}", "    wsr a3, sar", f"    l32i a3, a15, {INIT_BR}", "    wsr a3, br",
-             f"    l32i a3, a15, {INIT_ACC}", "    wsr a3, acclo", f"    l32i a3, a15, {INIT_ACC + 4}", "    wsr a3, acchi",
-             "    movi a3, 0", "    wur a3, fsr", "    wur a3, fcr"]  # fmt: skip
+    lines = ["    .p2align 2", f"case{i}:", "    entry a1, 64", "    mov a15, a2"]
+    lines += [f"    l32i a3, a15, {INIT_SAR}", "    wsr a3, sar", f"    l32i a3, a15, {INIT_BR}", "    wsr a3, br"]
+    lines += [
+        f"    l32i a3, a15, {INIT_ACC}",
+        "    wsr a3, acclo",
+        f"    l32i a3, a15, {INIT_ACC + 4}",
+        "    wsr a3, acchi",
+    ]
+    lines += ["    movi a3, 0", "    wur a3, fsr", "    wur a3, fcr"]
     lines += [f"    l32i a3, a15, {INIT_M + 4 * k}\n    wsr a3, m{k}" for k in range(4)]
     lines += [f"    lsi f{k}, a15, {INIT_F + 4 * k}" for k in range(16)]
     lines += [f"    l32i a{k}, a15, {INIT_A + 4 * (k - 2)}" for k in range(2, 15)]

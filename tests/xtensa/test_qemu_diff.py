@@ -10,8 +10,6 @@ from __future__ import annotations
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from emulator.core import StopReason
 from emulator.xtensa import XtensaCore
 
@@ -48,7 +46,7 @@ def test_random_programs_match_qemu(tmp_path):
     core = XtensaCore()
     mismatches = []
     total = 0
-    for first, esp, qemu_out, records in batches:
+    for first, esp, qemu_out, _records in batches:
         core.load(esp)
         stop = core.run(max_cycles=50_000_000)
         assert stop.reason is StopReason.HALT
@@ -60,6 +58,8 @@ def test_random_programs_match_qemu(tmp_path):
             a, b = ours[i * REC : (i + 1) * REC], theirs[i * REC : (i + 1) * REC]
             for name, off, size in RECORD_FIELDS:
                 if a[off : off + size] != b[off : off + size]:
-                    mismatches.append(f"case{first + i} {name}: ours {a[off:off + size].hex()} qemu {b[off:off + size].hex()}")
+                    mismatches.append(
+                        f"case{first + i} {name}: ours {a[off : off + size].hex()} qemu {b[off : off + size].hex()}"
+                    )
     assert total == CASES
     assert not mismatches, f"{len(mismatches)} mismatches, first:\n" + "\n".join(mismatches[:20])
