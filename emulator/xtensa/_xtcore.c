@@ -52,10 +52,7 @@ static PyObject *Cpu_reset(Cpu *c, PyObject *args)
     c->pc = pc;
     c->cycles = c->instructions = 0;
     c->sp_min = 0xffffffffu;
-    for (unsigned i = 0; i < c->nregions; i++)
-        if (c->regions[i].dec)
-            memset(c->regions[i].dec, 0, sizeof(uint32_t) * (c->regions[i].size + 4));
-    Py_RETURN_NONE;
+    Py_RETURN_NONE; /* the decode caches stay: Python invalidates code that changed */
 }
 
 static PyObject *Cpu_invalidate(Cpu *c, PyObject *args)

@@ -2,9 +2,9 @@
 
 Python owns the memories (one buffer per region of the chip's map, chips.py) and the cost
 table packed from cycles.py; ``_xtcore.Cpu`` executes. One load serves many input vectors:
-``reset()`` clears the RAMs, puts the loaded RAM segments back (code in IRAM is RAM too),
-resets registers and counters, and keeps flash (IROM, DROM). Cycles are estimates from one
-documented table (provenance ``estimate``).
+``reset()`` puts the RAMs back as loaded (code in IRAM is RAM too, and keeps its decoded form
+unless the run changed it), resets registers and counters, and keeps flash (IROM, DROM).
+Cycles are estimates from one documented table (provenance ``estimate``).
 
 The emulator-harness convention of the 32-bit cores: a write to ``hsk_emu_marker`` records a
 marker with the cycle count when the writing instruction began; reaching ``hsk_emu_done``, a
@@ -89,7 +89,7 @@ class XtensaCore:
         self.io = Esp32IO(self._cpu.request_stop)
         self._marks: list[tuple[int, int]] = []
         self._image = None
-        self._ram_segments: list[tuple[int, bytes]] = []
+        self._reset_images: dict[str, bytes] = {}
         self._symbols: dict[str, Symbol] = {}
 
     # -- peripherals ---------------------------------------------------------------
@@ -112,7 +112,6 @@ class XtensaCore:
         image = read_elf(elf)
         if image.machine != "EM_XTENSA":
             raise ElfLoadError(f"{image.path}: not an Xtensa ELF ({image.machine})")
-        ram: list[tuple[int, bytes]] = []
         for mem in self._mem.values():  # flash from an earlier image goes too
             mem[:] = bytes(len(mem))
         for seg in image.segments:
@@ -124,10 +123,12 @@ class XtensaCore:
                 )
             off = seg.load_address - region.base
             self._mem[region.name][off : off + len(seg.data)] = seg.data
-            if "w" in region.perms:
-                ram.append((seg.load_address, seg.data))
+        for region in self.chip.regions:
+            if "x" in region.perms:
+                self._cpu.invalidate(region.base, region.size)
+        # what every reset puts back: RAM as loaded (code in IRAM included), zeros elsewhere
+        self._reset_images = {r.name: bytes(self._mem[r.name]) for r in self.chip.regions if "w" in r.perms}
         self._image = image
-        self._ram_segments = ram
         self._symbols = {}
         syms = image.symbols
         self._cpu.marker = syms[MARKER_SYMBOL][0] if MARKER_SYMBOL in syms else 0
@@ -154,10 +155,10 @@ class XtensaCore:
         self._require()
         for region in self.chip.regions:
             if "w" in region.perms:
-                mem = self._mem[region.name]
-                mem[:] = bytes(len(mem))
-        for address, data in self._ram_segments:
-            self._write_raw(address, data)
+                mem, image = self._mem[region.name], self._reset_images[region.name]
+                if "x" in region.perms and mem != image:  # code changed during the run: decode again
+                    self._cpu.invalidate(region.base, region.size)
+                mem[:] = image
         self._cpu.reset(self._image.entry, self.chip.vecbase)
         self._marks.clear()
         self.io.reset()

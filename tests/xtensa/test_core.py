@@ -96,6 +96,9 @@ def test_code_written_at_run_time_is_decoded_again(core):
     core.mem_write(start, bytes([0x00, 0x71, 0x00]))  # waiti 1 over the first instruction
     stop = core.run(max_cycles=100)
     assert stop.reason is StopReason.HALT and core.instructions == 1
+    core.reset()  # the image as loaded comes back, and is decoded again
+    stop = core.run(max_cycles=100)
+    assert stop.reason is StopReason.HALT and core.instructions == 9
 
 
 def test_load_refuses_other_machines_and_maps(tmp_path):
