@@ -93,8 +93,6 @@ static PyObject *Cpu_get(Cpu *c, PyObject *args)
         return PyLong_FromLongLong(c->acc);
     if (!strcmp(kind, "sr") && i == SR_CCOUNT)
         return PyLong_FromUnsignedLong((uint32_t)c->cycles + c->ccount_base);
-    if (!strcmp(kind, "ur") && i == UR_FSR) { /* flags raised by the last run are already folded in */
-    }
     uint32_t *p = slot(c, kind, i);
     return p ? PyLong_FromUnsignedLong(*p) : NULL;
 }
@@ -108,6 +106,10 @@ static PyObject *Cpu_set(Cpu *c, PyObject *args)
         return NULL;
     if (!strcmp(kind, "acc")) {
         c->acc = (int64_t)((uint64_t)v << 24) >> 24;
+        Py_RETURN_NONE;
+    }
+    if (!strcmp(kind, "sr") && i == SR_CCOUNT) { /* counts on from the value written */
+        c->ccount_base = (uint32_t)v - (uint32_t)c->cycles;
         Py_RETURN_NONE;
     }
     uint32_t *p = slot(c, kind, i);

@@ -59,6 +59,8 @@ def test_ccount_reads_the_estimated_cycles(core):
     a2, a3, a5 = (core.reg_read(r) for r in ("a2", "a3", "a5"))
     assert a3 - a2 == 3  # rsr, nop, nop issued in between
     assert a5 == 100 + 2  # written at the WSR's cycle, read two instructions later
+    core.reg_write("ccount", 1000)
+    assert core.reg_read("ccount") == 1000
 
 
 def test_registers_by_name(core):
