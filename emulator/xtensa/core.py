@@ -297,17 +297,22 @@ class XtensaCore:
         if code == _xtcore.STOP_ALIGN:
             raise UnalignedAccess(pc, cycles, cpu.fault)
         if code == _xtcore.STOP_CODE_FAULT:
-            raise MemoryFault(pc, cycles, cpu.fault, "code")
+            raise MemoryFault(pc, cycles, cpu.fault, "code" + self._missing(cpu.fault))
         raise MemoryFault(pc, cycles, cpu.fault, self._data_space(cpu.fault))
 
     def step(self) -> Stop:
         """Execute exactly one instruction."""
         return self.run(max_cycles=64, max_instructions=1)
 
+    def _missing(self, address: int) -> str:
+        """What the chip has at an address the core does not model, for the fault message."""
+        region = next((r for r in self.chip.not_emulated if r.contains(address)), None)
+        return f" (the {self.chip.name}'s {region.name}, not emulated)" if region else ""
+
     def _data_space(self, address: int) -> str:
         region = self.chip.region_at(address)
         if region is None:
-            return "data"
+            return "data" + self._missing(address)
         if region.word_only:
             return f"{region.name} (32-bit accesses only)"
         return f"{region.name} (read-only)"
@@ -327,4 +332,6 @@ class XtensaCore:
             return f"{ins.name} (an FP divide/square-root sequence step) is not emulated yet"
         if ins.name in ("ILL", "ILL.N"):
             return f"{ins.name}, the illegal instruction"
+        if ins.handler == "ILLEGAL":
+            return f"{ins.name} raises an exception the emulator does not vector"
         return f"{ins.name} names a special or user register the configuration lacks, or is not emulated"
