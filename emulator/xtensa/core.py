@@ -329,7 +329,7 @@ class XtensaCore:
         if ins is None:
             return "no instruction of the ESP32's LX6 configuration has this encoding"
         if ins.handler == "UNEMULATED":
-            return f"{ins.name} (an FP divide/square-root sequence step) is not emulated yet"
+            return f"{ins.name} (an FP reciprocal approximation) is not emulated yet"
         if ins.name in ("ILL", "ILL.N"):
             return f"{ins.name}, the illegal instruction"
         if ins.handler == "ILLEGAL":

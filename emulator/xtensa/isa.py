@@ -229,25 +229,29 @@ TABLE: tuple[Instr, ...] = (
     I("RFR", "1111 1010 rrrr ssss 0100 0000", "RFR", "fmov", dst="r", fsrc="s"),
     I("WFR", "1111 1010 rrrr ssss 0101 0000", "WFR", "fmov", src="s", fdst="r"),
     I("NEG.S", "1111 1010 rrrr ssss 0110 0000", "FUNARY", "fmov", fdst="r", fsrc="s"),
-    # the ESP32's divide and square-root sequence helpers (what GCC's div.s/sqrt.s expand to):
-    # decoded so that a fault names them, not emulated yet
+    # CONST.S, and the steps of the divide and square-root sequences (libgcc's __divsf3 and
+    # __ieee754_sqrtf for the ESP32). The steps run as QEMU's xtensa FPU runs them: MKDADJ.S
+    # computes the IEEE quotient fs / fr, MKSADJ.S the root, ADDEXPM.S moves it into the result
+    # register, the refinement steps change nothing. The sequences' results (and flags) are the
+    # correctly rounded ones the hardware's sequences produce; their scratch registers are not.
+    # RECIP0.S/RSQRT0.S (approximations used alone) are decoded and not emulated.
     *(
-        I(name, f"1111 1010 rrrr ssss {t} 0000", "UNEMULATED", "fmov")
-        for name, t in (
-            ("CONST.S", "0011"),
-            ("DIV0.S", "0111"),
-            ("RECIP0.S", "1000"),
-            ("SQRT0.S", "1001"),
-            ("RSQRT0.S", "1010"),
-            ("NEXP01.S", "1011"),
-            ("MKSADJ.S", "1100"),
-            ("MKDADJ.S", "1101"),
-            ("ADDEXP.S", "1110"),
-            ("ADDEXPM.S", "1111"),
+        I(name, f"1111 1010 rrrr ssss {t} 0000", handler, "fmov", fdst=fdst, fsrc=fsrc)
+        for name, t, handler, fdst, fsrc in (
+            ("CONST.S", "0011", "FSEQ", "r", ""),
+            ("DIV0.S", "0111", "FSEQ", "", ""),
+            ("RECIP0.S", "1000", "UNEMULATED", "", ""),
+            ("SQRT0.S", "1001", "FSEQ", "", ""),
+            ("RSQRT0.S", "1010", "UNEMULATED", "", ""),
+            ("NEXP01.S", "1011", "FSEQ", "", ""),
+            ("MKSADJ.S", "1100", "FSEQ", "r", "s"),
+            ("MKDADJ.S", "1101", "FSEQ", "r", "rs"),
+            ("ADDEXP.S", "1110", "FSEQ", "", ""),
+            ("ADDEXPM.S", "1111", "FSEQ", "r", "s"),
         )
     ),
-    I("MADDN.S", _rrr("1010", "0110"), "UNEMULATED", "fmadd"),
-    I("DIVN.S", _rrr("1010", "0111"), "UNEMULATED", "fmadd"),
+    I("MADDN.S", _rrr("1010", "0110"), "FSEQ", "fmadd"),
+    I("DIVN.S", _rrr("1010", "0111"), "FSEQ", "fmadd"),
     I("UN.S", _rrr("1011", "0001"), "FCMP", "fcmp", fsrc="st"),
     I("OEQ.S", _rrr("1011", "0010"), "FCMP", "fcmp", fsrc="st"),
     I("UEQ.S", _rrr("1011", "0011"), "FCMP", "fcmp", fsrc="st"),

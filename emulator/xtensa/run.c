@@ -30,6 +30,29 @@ static inline int32_t sext(uint32_t v, unsigned bits) { return (int32_t)(v << (3
 
 /* ROUND.S/TRUNC.S/FLOOR.S/CEIL.S/UTRUNC.S: f * 2^scale to an integer, saturating, with the
  * invalid and inexact flags raised the way IEEE-754 conversions do. */
+/* A NaN result as QEMU's xtensa FPU gives it: the second operand's NaN (quieted) if it is one,
+ * else the first's, else (an invalid operation on numbers) the default NaN. */
+static inline uint32_t nan_result(uint32_t second, uint32_t first, uint32_t dflt)
+{
+    if ((second & 0x7fffffffu) > 0x7f800000u)
+        return second | 0x400000u;
+    if ((first & 0x7fffffffu) > 0x7f800000u)
+        return first | 0x400000u;
+    return dflt;
+}
+
+/* MADD.S/MSUB.S: the addend's NaN first, then the second and the first factor's; infinity times
+ * zero signals invalid even with a quiet NaN addend. */
+static inline uint32_t madd_nan(uint32_t acc, uint32_t s, uint32_t t)
+{
+    uint32_t as = s & 0x7fffffffu, at = t & 0x7fffffffu;
+    if ((as == 0x7f800000u && at == 0) || (at == 0x7f800000u && as == 0))
+        feraiseexcept(FE_INVALID);
+    if ((acc & 0x7fffffffu) > 0x7f800000u)
+        return acc | 0x400000u;
+    return nan_result(t, s, 0x7fc00000u);
+}
+
 static inline __attribute__((always_inline)) unsigned long long
 interlock(const Cpu *c, unsigned op, uint32_t w, unsigned wb4, unsigned long long cyc)
 {

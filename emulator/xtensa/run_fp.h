@@ -3,14 +3,41 @@
  * that its computed goto dispatches to). */
 
     /* ---- FPU ------------------------------------------------------------------------------ */
-H_FARITH:
+H_FARITH: {
     NEED_FPU();
-    SETF(FR_, op == OP_ADD_S ? F(FS_) + F(FT_) : op == OP_SUB_S ? F(FS_) - F(FT_) : F(FS_) * F(FT_));
+    float r = op == OP_ADD_S ? F(FS_) + F(FT_) : op == OP_SUB_S ? F(FS_) - F(FT_) : F(FS_) * F(FT_);
+    c->fr[FR_] = UNLIKELY(isnan(r)) ? nan_result(c->fr[FT_], c->fr[FS_], 0x7fc00000u) : asu(r);
     NEXT;
-H_FMADD: /* fused: one rounding */
+}
+H_FMADD: { /* fused: one rounding */
     NEED_FPU();
-    SETF(FR_, fmaf(op == OP_MADD_S ? F(FS_) : -F(FS_), F(FT_), F(FR_)));
+    uint32_t acc = c->fr[FR_];
+    float r = fmaf(op == OP_MADD_S ? F(FS_) : -F(FS_), F(FT_), asf(acc));
+    if (UNLIKELY(isnan(r)))
+        r = asf(madd_nan(acc, c->fr[FS_], c->fr[FT_]));
+    SETF(FR_, r);
     NEXT;
+}
+H_FSEQ: { /* the divide/square-root sequence steps, as QEMU runs them (see isa.py) */
+    NEED_FPU();
+    static const uint32_t consts[4] = {0x00000000u, 0x3f800000u, 0x40000000u, 0x3f000000u}; /* 0, 1, 2, 0.5 */
+    switch (op) {
+    case OP_CONST_S: c->fr[FR_] = consts[FS_ & 3]; break;
+    case OP_MKDADJ_S: { /* the quotient fs / fr */
+        float r = F(FS_) / F(FR_);
+        c->fr[FR_] = UNLIKELY(isnan(r)) ? nan_result(c->fr[FR_], c->fr[FS_], 0x7fc00000u) : asu(r);
+        break;
+    }
+    case OP_MKSADJ_S: { /* the root of fs */
+        float r = sqrtf(F(FS_));
+        c->fr[FR_] = UNLIKELY(isnan(r)) ? nan_result(c->fr[FS_], c->fr[FS_], 0x7fc00000u) : asu(r);
+        break;
+    }
+    case OP_ADDEXPM_S: c->fr[FR_] = c->fr[FS_]; break;
+    default: break; /* DIV0.S, NEXP01.S, SQRT0.S, ADDEXP.S, MADDN.S, DIVN.S */
+    }
+    NEXT;
+}
 H_FTOI:
     NEED_FPU();
     AR(FR_) = f_to_int(F(FS_), FT_, op);

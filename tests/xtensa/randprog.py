@@ -305,3 +305,61 @@ def program(seed: int, first: int, count: int, length: int = 24) -> tuple[str, l
     text += ["    retw", HELPERS]
     text += [case_source(rng, first + i, length) for i in range(count)]
     return "\n".join(data + text) + "\n", records
+
+
+# libgcc's __divsf3 for the ESP32 (as its disassembly shows it): the divide sequence, dividend in
+# f1, divisor in f2, the quotient in f0
+DIVIDE_SEQUENCE = """
+    div0.s f3, f2
+    nexp01.s f4, f2
+    const.s f5, 1
+    maddn.s f5, f4, f3
+    mov.s f6, f3
+    mov.s f7, f2
+    nexp01.s f2, f1
+    maddn.s f6, f5, f6
+    const.s f5, 1
+    const.s f0, 0
+    neg.s f8, f2
+    maddn.s f5, f4, f6
+    maddn.s f0, f8, f3
+    mkdadj.s f7, f1
+    maddn.s f6, f5, f6
+    maddn.s f8, f4, f0
+    const.s f3, 1
+    maddn.s f3, f4, f6
+    maddn.s f0, f8, f6
+    neg.s f2, f2
+    maddn.s f6, f3, f6
+    maddn.s f2, f4, f0
+    addexpm.s f0, f7
+    addexp.s f6, f7
+    divn.s f0, f2, f6
+"""
+
+
+def division_program(pairs: list[tuple[int, int]]) -> str:
+    """Each (dividend, divisor) bit pattern through DIVIDE_SEQUENCE, then a NaN-producing add and
+    a square root (MKSADJ.S) of the dividend; per pair 16 bytes: quotient, FSR, sum, root."""
+    data = ["    .data", "    .p2align 2", "    .global hsk_results", "hsk_results:"]
+    data += [f"    .long {a}, {b}, 0, 0" for a, b in pairs]
+    data += ["    .global hsk_results_size", f"    .set hsk_results_size, {16 * len(pairs)}"]
+    text = [
+        "    .text",
+        "    .literal_position",
+        "    .literal .Lres, hsk_results",
+        "    .global main",
+        "    .p2align 2",
+    ]
+    text += ["main:", "    entry a1, 32", "    l32r a4, .Lres", f"    movi a5, {len(pairs)}", "1:"]
+    text += ["    movi a6, 0", "    wur a6, fsr", "    lsi f1, a4, 0", "    lsi f2, a4, 4", "    lsi f9, a4, 0"]
+    text += [DIVIDE_SEQUENCE, "    rur a6, fsr", "    ssi f0, a4, 0", "    s32i a6, a4, 4"]
+    text += [
+        "    lsi f10, a4, 4",
+        "    add.s f11, f9, f10",
+        "    ssi f11, a4, 8",
+        "    mksadj.s f12, f9",
+        "    ssi f12, a4, 12",
+    ]
+    text += ["    addi a4, a4, 16", "    addi a5, a5, -1", "    bnez a5, 1b", "    retw"]
+    return "\n".join(data + text) + "\n"

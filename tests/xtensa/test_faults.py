@@ -21,7 +21,7 @@ from .build import image
 
 FAULTS = {
     "illegal": (".byte 0xff, 0xff, 0xff", IllegalInstruction, "no instruction"),
-    "not_emulated": ("div0.s f1, f2", IllegalInstruction, "DIV0.S .* not emulated"),
+    "not_emulated": ("recip0.s f1, f2", IllegalInstruction, "RECIP0.S .* not emulated"),
     "jump_outside_code": ("movi a2, 0x100\n    jx a2", MemoryFault, "code address"),
     "call_into_rom": ("l32r a2, .Lrom\n    callx8 a2", MemoryFault, "internal ROM, not emulated"),
     "load_outside_memory": ("movi a2, 0x100\n    l32i a3, a2, 0", MemoryFault, "data address"),
