@@ -2,11 +2,14 @@
  * flags the ISA (and QEMU) raise. */
 #include "cpu.h"
 #include "_isa.h"
+#include <float.h>
 #include <math.h>
 
 uint32_t f_to_int(float f, unsigned scale, unsigned op)
 {
     double x = (double)f * (double)(1u << scale); /* exact */
+    if (isfinite(f) && fabs(x) > FLT_MAX) /* the scaling itself overflows single precision */
+        feraiseexcept(FE_OVERFLOW | FE_INEXACT);
     if (isnan(x)) {
         feraiseexcept(FE_INVALID);
         return op == OP_UTRUNC_S ? 0xffffffffu : 0x7fffffffu;

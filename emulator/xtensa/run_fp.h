@@ -58,9 +58,9 @@ H_FCMP: {
     NEED_FPU();
     float a = F(FS_), b = F(FT_);
     int un = isunordered(a, b), v;
-    if (un) { /* the ordered-less predicates signal on any NaN, the others on a signalling one */
+    if (un) { /* OLT/OLE signal on any NaN, the others on a signalling one (as QEMU's FPU) */
         int snan = (isnan(a) && !(c->fr[FS_] & 0x400000)) || (isnan(b) && !(c->fr[FT_] & 0x400000));
-        if (snan || op == OP_OLT_S || op == OP_ULT_S || op == OP_OLE_S || op == OP_ULE_S)
+        if (snan || op == OP_OLT_S || op == OP_OLE_S)
             feraiseexcept(FE_INVALID);
     }
     switch (op) {

@@ -3,8 +3,9 @@
 Each case is a windowed function ``case<i>(record)``: it loads a2-a14, SAR, the booleans, the
 FP registers, the MAC16 accumulator and M registers from the init part of its record, runs
 random instructions (ALU, shifts, multiplies, guarded divides, forward branches, zero-overhead
-loops, recursive windowed calls deep enough to overflow and underflow, FP, booleans, MAC16,
-loads and stores into the record's 64-byte data buffer), then stores the architectural state
+loops, recursive windowed calls deep enough to overflow and underflow, FP on numbers, zeros,
+infinities, NaNs and denormals, booleans, MAC16, loads and stores into the record's 64-byte
+data buffer), then stores the architectural state
 into the record. a15 holds the record pointer and is never an operand (its value depends on
 where the image is linked, which differs between the QEMU and the ESP32 link), nor are a0/a1.
 
@@ -71,12 +72,20 @@ r4: entry a1, 32
 """
 
 
-def _float(rng: random.Random) -> float:
+SPECIAL_FLOATS = (0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7FA00002, 0x00000001,
+                  0x807FFFFF, 0x7F7FFFFF)  # fmt: skip
+
+
+def _float(rng: random.Random) -> bytes:
+    """An FP register's initial bits: mostly moderate numbers, sometimes zeros, infinities,
+    NaNs (quiet and signalling) and denormals."""
     kind = rng.random()
-    if kind < 0.15:
-        return float(rng.randint(-8, 8))
+    if kind < 0.08:
+        return struct.pack("<I", rng.choice(SPECIAL_FLOATS))
+    if kind < 0.2:
+        return struct.pack("<f", float(rng.randint(-8, 8)))
     mag = 2.0 ** rng.uniform(-4, 8)
-    return struct.unpack("<f", struct.pack("<f", rng.choice((-1, 1)) * mag))[0]
+    return struct.pack("<f", rng.choice((-1, 1)) * mag)
 
 
 class Gen:
@@ -283,7 +292,7 @@ def record_init(rng: random.Random) -> bytes:
     rec[INIT_SAR : INIT_SAR + 4] = rng.randrange(33).to_bytes(4, "little")
     rec[INIT_BR : INIT_BR + 4] = rng.getrandbits(16).to_bytes(4, "little")
     for k in range(16):
-        rec[INIT_F + 4 * k : INIT_F + 4 * k + 4] = struct.pack("<f", _float(rng))
+        rec[INIT_F + 4 * k : INIT_F + 4 * k + 4] = _float(rng)
     acc = rng.getrandbits(40)
     rec[INIT_ACC : INIT_ACC + 8] = (acc & 0xFFFFFFFF).to_bytes(4, "little") + (acc >> 32).to_bytes(4, "little")
     rec[INIT_M : INIT_M + 16] = rng.randbytes(16)
