@@ -15,7 +15,9 @@ address registers instead of 64 (so it spills more, which the results must not s
 its FPU is the newer DFPU; LITBASE, S32C1I and the ESP32-only FP divide/sqrt helpers are left
 out. QEMU 7.2 quirks kept out of the comparison: UTRUNC.S of a negative number (QEMU
 drops the earlier sticky FSR flags), several instructions writing booleans in one translation
-block (QEMU loses some of the results; each boolean writer gets a block of its own), RSR BR in
+block (QEMU loses some of the results; each boolean writer gets a block of its own), M registers
+read in the block that loaded them (MAC16 loads get a block of their own), SRL/SRA after an
+SSL of 0 in the same block (QEMU shifts by 0, not 32; SSL gets a block of its own), RSR BR in
 the block that changed a boolean (QEMU reads a stale copy), and the MAC16 .AD forms (QEMU's
 de233_fpu decodes their address register from another field); see the comments where they are
 avoided.
@@ -153,7 +155,10 @@ class Gen:
             if choice == 12:
                 return f"{g.choice(['neg', 'abs'])} {r()}, {r()}"
             if choice == 13:
-                return f"{g.choice(['ssr', 'ssl', 'ssa8l'])} {r()}"
+                # SSL in a block of its own: after SSL of 0 (SAR = 32), QEMU 7.2 shifts by 0 in
+                # the same translation block's SRL/SRA
+                op = g.choice(["ssr", "ssl", "ssa8l"])
+                return self.own_block(f"ssl {r()}") if op == "ssl" else f"{op} {r()}"
             if choice == 14:
                 return f"ssai {g.randint(0, 31)}"
             if choice == 15:
@@ -208,7 +213,17 @@ class Gen:
         op = g.choice(["mul", "mula", "muls"] + (["umul"] if form == "aa" else []))
         x = f"m{g.randrange(2)}" if form[0] == "d" else r()
         y = f"m{2 + g.randrange(2)}" if form[1] == "d" else r()
-        return f"{op}.{form}.{half} {x}, {y}"
+        if form == "aa" or g.random() < 0.6:
+            return f"{op}.{form}.{half} {x}, {y}"
+        # a load of M[w] with the pointer updated: the pointer is made from a15 (the buffer) and
+        # gets a constant afterwards, since its value depends on the link; in a translation block
+        # of its own, as QEMU 7.2 reads a stale M register in the block that loaded it
+        ptr = g.choice([reg for reg in REGS if reg != y])
+        step = g.choice(["ldinc", "lddec"])
+        off = 4 * g.randrange(15) + (4 if step == "lddec" else 0)
+        w = f"m{g.randrange(4)}"
+        load = f"{step} {w}, {ptr}" if g.random() < 0.3 else f"mula.{form}.{half}.{step} {w}, {ptr}, {x}, {y}"
+        return f"addi {ptr}, a15, {off}\n{self.own_block(load)}\nmovi {ptr}, {g.randint(-2048, 2047)}"
 
     def block(self) -> list[str]:
         g = self.rng
