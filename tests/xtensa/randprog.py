@@ -9,17 +9,19 @@ data buffer), then stores the architectural state
 into the record. a15 holds the record pointer and is never an operand (its value depends on
 where the image is linked, which differs between the QEMU and the ESP32 link), nor are a0/a1.
 
-The instruction set is the intersection of the ESP32's LX6 configuration and QEMU's
-de233_fpu core (``-cpu de233_fpu``): de233_fpu has no MUL32_HIGH (MULUH/MULSH), 32 physical
-address registers instead of 64 (so it spills more, which the results must not show), and
-its FPU is the newer DFPU; LITBASE, S32C1I and the FP divide/sqrt sequences (compared in
-test_qemu_diff.py on their own) are left out. QEMU 7.2 quirks kept out of the comparison: UTRUNC.S of a negative number (QEMU
-drops the earlier sticky FSR flags), several instructions writing booleans in one translation
-block (QEMU loses some of the results; each boolean writer gets a block of its own), M registers
-read in the block that loaded them (MAC16 loads get a block of their own), SRL/SRA after an
-SSL of 0 in the same block (QEMU shifts by 0, not 32; SSL gets a block of its own), RSR BR in
-the block that changed a boolean (QEMU reads a stale copy); see the comments where they are
-avoided.
+The instruction set is the intersection of the ESP32's LX6 configuration and QEMU's de233_fpu
+core (``-cpu de233_fpu``): de233_fpu has no MUL32_HIGH (MULUH/MULSH), 32 physical address
+registers instead of 64 (so it spills more, which the results must not show), and its FPU is the
+newer DFPU; LITBASE, S32C1I and the FP divide/sqrt sequences (compared in test_qemu_diff.py on
+their own) are left out.
+
+QEMU 7.2 quirks kept out of the comparison, each checked to go away when the translation block
+is split: UTRUNC.S of a negative number (QEMU drops the earlier sticky FSR flags; not
+generated), several instructions writing booleans in one translation block (QEMU loses some
+results; each boolean writer gets a block of its own), M registers read in the block that loaded
+them (MAC16 loads get a block of their own), SRL/SRA after an SSL of 0 in the same block (QEMU
+shifts by 0, not 32; SSL gets a block of its own), and RSR BR in the block that changed a
+boolean (the dump starts a new block).
 """
 
 from __future__ import annotations
