@@ -5,8 +5,7 @@ FP registers, the MAC16 accumulator and M registers from the init part of its re
 random instructions (ALU, shifts, multiplies, guarded divides, forward branches, zero-overhead
 loops, recursive windowed calls deep enough to overflow and underflow, FP on numbers, zeros,
 infinities, NaNs and denormals, booleans, MAC16, loads and stores into the record's 64-byte
-data buffer), then stores the architectural state
-into the record. a15 holds the record pointer and is never an operand (its value depends on
+data buffer), then stores the architectural state into the record. a15 holds the record pointer and is never an operand (its value depends on
 where the image is linked, which differs between the QEMU and the ESP32 link), nor are a0/a1.
 
 The instruction set is the intersection of the ESP32's LX6 configuration and QEMU's de233_fpu
@@ -15,8 +14,8 @@ registers instead of 64 (so it spills more, which the results must not show), an
 newer DFPU; LITBASE, S32C1I and the FP divide/sqrt sequences (compared in test_qemu_diff.py on
 their own) are left out.
 
-QEMU 7.2 quirks kept out of the comparison, each checked to go away when the translation block
-is split: UTRUNC.S of a negative number (QEMU drops the earlier sticky FSR flags; not
+QEMU 7.2 quirks kept out of the comparison (the translation-block ones checked to go away when
+the block is split): UTRUNC.S of a negative number (QEMU drops the earlier sticky FSR flags; not
 generated), several instructions writing booleans in one translation block (QEMU loses some
 results; each boolean writer gets a block of its own), M registers read in the block that loaded
 them (MAC16 loads get a block of their own), SRL/SRA after an SSL of 0 in the same block (QEMU
