@@ -1,12 +1,13 @@
 """Random Xtensa test programs for the differential test against QEMU.
 
-Each case is a windowed function ``case<i>(record)``: it loads a2-a14, SAR, the booleans, the
-FP registers, the MAC16 accumulator and M registers from the init part of its record, runs
-random instructions (ALU, shifts, multiplies, guarded divides, forward branches, zero-overhead
-loops, recursive windowed calls deep enough to overflow and underflow, FP on numbers, zeros,
-infinities, NaNs and denormals, booleans, MAC16, loads and stores into the record's 64-byte
-data buffer), then stores the architectural state into the record. a15 holds the record pointer and is never an operand (its value depends on
-where the image is linked, which differs between the QEMU and the ESP32 link), nor are a0/a1.
+Each case is a windowed function ``case<i>(record)``: it loads a2-a14, SAR, the booleans, the FP
+registers, the MAC16 accumulator and M registers from the init part of its record, runs random
+instructions (ALU, shifts, multiplies, guarded divides, forward branches, zero-overhead loops,
+recursive windowed calls deep enough to overflow and underflow, FP on numbers, zeros,
+infinities, NaNs and denormals, booleans, MAC16, loads and stores into the record's 64-byte data
+buffer), then stores the architectural state into the record. a15 holds the record pointer and
+is never an operand (its value depends on where the image is linked, which differs between the
+QEMU and the ESP32 link), nor are a0/a1.
 
 The instruction set is the intersection of the ESP32's LX6 configuration and QEMU's de233_fpu
 core (``-cpu de233_fpu``): de233_fpu has no MUL32_HIGH (MULUH/MULSH), 32 physical address
