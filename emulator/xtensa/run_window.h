@@ -133,17 +133,23 @@ H_XSR: {
     lend = c->sr[SR_LEND];
     NEXT;
 }
-H_RUR: {
-    uint32_t v;
-    if (ur_read(c, (w >> 4) & 255, &v))
+H_RUR: { /* FCR and FSR belong to the FPU (coprocessor 0) */
+    uint32_t v, ur = (w >> 4) & 255;
+    if (ur == UR_FCR || ur == UR_FSR)
+        NEED_FPU();
+    if (ur_read(c, ur, &v))
         FAULT(STOP_ILLEGAL, w & 0xffffff);
     AR(FR_) = v;
     NEXT;
 }
-H_WUR:
-    if (ur_write(c, (w >> 8) & 255, AR(FT_)))
+H_WUR: {
+    uint32_t ur = (w >> 8) & 255;
+    if (ur == UR_FCR || ur == UR_FSR)
+        NEED_FPU();
+    if (ur_write(c, ur, AR(FT_)))
         FAULT(STOP_ILLEGAL, w & 0xffffff);
     NEXT;
+}
 H_ANYALL: {
     unsigned eight = op == OP_ANY8 || op == OP_ALL8, mask = eight ? 0xff : 0xf, bits = (BR >> FS_) & mask;
     unsigned v = (op == OP_ANY4 || op == OP_ANY8) ? bits != 0 : bits == mask;

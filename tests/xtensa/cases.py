@@ -236,6 +236,9 @@ CASES: list[Case] = [
     Case("ssx f1, a3, a4", {"a4": 20, "f1": f32(7.5)}, {"mem+20": f32(7.5)}),
     Case("ssxp f1, a3, a4", {"a4": 20, "f1": f32(7.5)}, {"mem+20": f32(7.5), "a3": "mem+20"}),
     Case("add.s f1, f2, f3", {"cpenable": 0}, {}, fault="IllegalInstruction"),
+    Case("lsi f1, a3, 0", {"cpenable": 0}, {}, fault="IllegalInstruction"),
+    Case("rur a2, fsr", {"cpenable": 0}, {}, fault="IllegalInstruction"),
+    Case("rur a2, threadptr", {"cpenable": 0, "threadptr": 5}, {"a2": 5}),
     # MAC16 (more in the generated family below)
     Case("ldinc m1, a3", {"mem+4": 0x1234}, {"m1": 0x1234, "a3": "mem+4"}),
     Case("lddec m2, a3", {"a3": "mem+8", "mem+4": 0x99}, {"m2": 0x99, "a3": "mem+4"}),
