@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from emulator.core import StopReason
+from emulator.harness import run_vector
 from emulator.xtensa import XtensaCore
 
 from .build import image
@@ -204,3 +205,24 @@ def test_clang_dot_products(tmp_path):
     for a, b in zip(fa, fb):  # clang emits mul.s then add.s: two roundings
         want = np.float32(want + np.float32(a * b))
     assert core.read_symbol("fout") == want.tobytes()
+
+
+def test_clang_firmware_with_the_emulator_harness(tmp_path):
+    """C built with clang and the harness convention runs through emulator.harness.run_vector:
+    the outputs are numpy's, the inference cycles come from the markers."""
+    src = Path(__file__).parent / "c" / "dense.c"
+    core = XtensaCore()
+    core.load(image(tmp_path, {}, c_sources=(src,)))
+    # the layer's constants as the image holds them
+    weights = np.frombuffer(core.read_symbol("weights"), np.int8).reshape(4, 16).astype(np.int32)
+    bias = np.frombuffer(core.read_symbol("bias"), "<i4")
+    rng = np.random.default_rng(5)
+    cycles = set()
+    for _ in range(20):
+        x = rng.integers(-128, 128, 16, dtype=np.int8)
+        run = run_vector(core, x.tobytes(), max_cycles=100_000)
+        want = np.maximum(weights @ x.astype(np.int32) + bias, 0)
+        assert np.frombuffer(run.output, "<i4").tolist() == want.tolist()
+        cycles.add(run.cycles)
+        assert 0 < run.cycles < run.total_cycles
+    assert len(cycles) == 1  # no data-dependent timing in this kernel
