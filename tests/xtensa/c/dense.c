@@ -22,15 +22,20 @@ void __attribute__((noinline)) hsk_emu_done(void)
         __asm__ volatile("" ::: "memory");
 }
 
+/* the compiler may not move the inference across a marker write */
+#define BARRIER() __asm__ volatile("" ::: "memory")
+
 int main(void)
 {
     hsk_emu_marker = 1;
+    BARRIER();
     for (int o = 0; o < N_OUT; o++) {
         int32_t acc = bias[o];
         for (int i = 0; i < N_IN; i++)
             acc += (int32_t)weights[o][i] * hsk_emu_input[i];
         hsk_emu_output[o] = acc > 0 ? acc : 0; /* ReLU */
     }
+    BARRIER();
     hsk_emu_marker = 2;
     hsk_emu_done();
     return 0;
