@@ -124,3 +124,36 @@ def test_load_refuses_other_machines_and_maps(tmp_path):
 def test_run_until_needs_a_code_address(core):
     with pytest.raises(EmulatorError, match="not in executable memory"):
         core.run("counter", max_cycles=10)
+
+
+def test_l32r_with_litbase_enabled(tmp_path):
+    """LITBASE off (reset): L32R is PC-relative; LITBASE[0] set: the same negative offset from
+    LITBASE[31:12] (Xtensa ISA, L32R)."""
+    src = """
+    .data
+    .p2align 12
+    .global pool
+pool: .space 8192
+    .text
+    .literal_position
+    .literal .Llit, 0x12345678
+    .global _start
+    .p2align 2
+_start:
+    l32r a2, .Llit
+    waiti 0
+"""
+    core = XtensaCore()
+    core.load(image(tmp_path, {"l": src}, startup=False))
+    core.step()
+    assert core.reg_read("a2") == 0x12345678
+    start = core.symbol("_start").address
+    word = int.from_bytes(core.mem_read(start, 3), "little")
+    offset = (((0xFFFF0000 | (word >> 8)) << 2) & 0xFFFFFFFF) - (1 << 32)  # the encoded (negative) offset
+    assert -4096 < offset < 0
+    base = core.symbol("pool").address + 4096  # 4 KB aligned; base + offset is inside the pool
+    core.reset()
+    core.mem_write(base + offset, (0xCAFEF00D).to_bytes(4, "little"))
+    core.reg_write("litbase", base | 1)
+    core.step()
+    assert core.reg_read("a2") == 0xCAFEF00D
