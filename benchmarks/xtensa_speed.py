@@ -39,7 +39,8 @@ def main() -> None:
         rng = np.random.default_rng(0)
         print(f"Xtensa LX6 core, clang-22 -O2 kernels, {N} elements, {args.repeat} products a run")
         print(
-            f"{'kernel':8} {'M instr/s':>10} {'instr/elem':>11} {'cycles/elem':>12}  (target {TARGET / 1e6:.0f} M instr/s)"
+            f"{'kernel':8} {'M instr/s':>10} {'instr/elem':>11} {'cycles/elem':>12}"
+            f"  (target {TARGET / 1e6:.0f} M instr/s)"
         )
         for name, mask in (("float32", 1), ("int8", 2), ("both", 3)):
             best = None

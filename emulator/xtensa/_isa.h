@@ -118,155 +118,168 @@ enum xt_op {
     OP_RFR = 110,  /* 1111 1010 rrrr ssss 0100 0000 */
     OP_WFR = 111,  /* 1111 1010 rrrr ssss 0101 0000 */
     OP_NEG_S = 112,  /* 1111 1010 rrrr ssss 0110 0000 */
-    OP_UN_S = 113,  /* 0001 1011 rrrr ssss tttt 0000 */
-    OP_OEQ_S = 114,  /* 0010 1011 rrrr ssss tttt 0000 */
-    OP_UEQ_S = 115,  /* 0011 1011 rrrr ssss tttt 0000 */
-    OP_OLT_S = 116,  /* 0100 1011 rrrr ssss tttt 0000 */
-    OP_ULT_S = 117,  /* 0101 1011 rrrr ssss tttt 0000 */
-    OP_OLE_S = 118,  /* 0110 1011 rrrr ssss tttt 0000 */
-    OP_ULE_S = 119,  /* 0111 1011 rrrr ssss tttt 0000 */
-    OP_MOVEQZ_S = 120,  /* 1000 1011 rrrr ssss tttt 0000 */
-    OP_MOVNEZ_S = 121,  /* 1001 1011 rrrr ssss tttt 0000 */
-    OP_MOVLTZ_S = 122,  /* 1010 1011 rrrr ssss tttt 0000 */
-    OP_MOVGEZ_S = 123,  /* 1011 1011 rrrr ssss tttt 0000 */
-    OP_MOVF_S = 124,  /* 1100 1011 rrrr ssss tttt 0000 */
-    OP_MOVT_S = 125,  /* 1101 1011 rrrr ssss tttt 0000 */
-    OP_L32R = 126,  /* iiii iiii iiii iiii tttt 0001 */
-    OP_L8UI = 127,  /* iiii iiii 0000 ssss tttt 0010 */
-    OP_L16UI = 128,  /* iiii iiii 0001 ssss tttt 0010 */
-    OP_L32I = 129,  /* iiii iiii 0010 ssss tttt 0010 */
-    OP_S8I = 130,  /* iiii iiii 0100 ssss tttt 0010 */
-    OP_S16I = 131,  /* iiii iiii 0101 ssss tttt 0010 */
-    OP_S32I = 132,  /* iiii iiii 0110 ssss tttt 0010 */
-    OP_L16SI = 133,  /* iiii iiii 1001 ssss tttt 0010 */
-    OP_MOVI = 134,  /* iiii iiii 1010 iiii tttt 0010 */
-    OP_L32AI = 135,  /* iiii iiii 1011 ssss tttt 0010 */
-    OP_ADDI = 136,  /* iiii iiii 1100 ssss tttt 0010 */
-    OP_ADDMI = 137,  /* iiii iiii 1101 ssss tttt 0010 */
-    OP_S32RI = 138,  /* iiii iiii 1111 ssss tttt 0010 */
-    OP_LSI = 139,  /* iiii iiii 0000 ssss tttt 0011 */
-    OP_SSI = 140,  /* iiii iiii 0100 ssss tttt 0011 */
-    OP_LSIU = 141,  /* iiii iiii 1000 ssss tttt 0011 */
-    OP_SSIU = 142,  /* iiii iiii 1100 ssss tttt 0011 */
-    OP_CALL0 = 143,  /* iiii iiii iiii iiii ii00 0101 */
-    OP_CALL4 = 144,  /* iiii iiii iiii iiii ii01 0101 */
-    OP_CALL8 = 145,  /* iiii iiii iiii iiii ii10 0101 */
-    OP_CALL12 = 146,  /* iiii iiii iiii iiii ii11 0101 */
-    OP_J = 147,  /* iiii iiii iiii iiii ii00 0110 */
-    OP_BEQZ = 148,  /* iiii iiii iiii ssss 0001 0110 */
-    OP_BNEZ = 149,  /* iiii iiii iiii ssss 0101 0110 */
-    OP_BLTZ = 150,  /* iiii iiii iiii ssss 1001 0110 */
-    OP_BGEZ = 151,  /* iiii iiii iiii ssss 1101 0110 */
-    OP_BEQI = 152,  /* iiii iiii rrrr ssss 0010 0110 */
-    OP_BNEI = 153,  /* iiii iiii rrrr ssss 0110 0110 */
-    OP_BLTI = 154,  /* iiii iiii rrrr ssss 1010 0110 */
-    OP_BGEI = 155,  /* iiii iiii rrrr ssss 1110 0110 */
-    OP_ENTRY = 156,  /* iiii iiii iiii ssss 0011 0110 */
-    OP_BF = 157,  /* iiii iiii 0000 ssss 0111 0110 */
-    OP_BT = 158,  /* iiii iiii 0001 ssss 0111 0110 */
-    OP_LOOP = 159,  /* iiii iiii 1000 ssss 0111 0110 */
-    OP_LOOPNEZ = 160,  /* iiii iiii 1001 ssss 0111 0110 */
-    OP_LOOPGTZ = 161,  /* iiii iiii 1010 ssss 0111 0110 */
-    OP_BLTUI = 162,  /* iiii iiii rrrr ssss 1011 0110 */
-    OP_BGEUI = 163,  /* iiii iiii rrrr ssss 1111 0110 */
-    OP_BNONE = 164,  /* iiii iiii 0000 ssss tttt 0111 */
-    OP_BEQ = 165,  /* iiii iiii 0001 ssss tttt 0111 */
-    OP_BLT = 166,  /* iiii iiii 0010 ssss tttt 0111 */
-    OP_BLTU = 167,  /* iiii iiii 0011 ssss tttt 0111 */
-    OP_BALL = 168,  /* iiii iiii 0100 ssss tttt 0111 */
-    OP_BBC = 169,  /* iiii iiii 0101 ssss tttt 0111 */
-    OP_BBCI = 170,  /* iiii iiii 011b ssss bbbb 0111 */
-    OP_BANY = 171,  /* iiii iiii 1000 ssss tttt 0111 */
-    OP_BNE = 172,  /* iiii iiii 1001 ssss tttt 0111 */
-    OP_BGE = 173,  /* iiii iiii 1010 ssss tttt 0111 */
-    OP_BGEU = 174,  /* iiii iiii 1011 ssss tttt 0111 */
-    OP_BNALL = 175,  /* iiii iiii 1100 ssss tttt 0111 */
-    OP_BBS = 176,  /* iiii iiii 1101 ssss tttt 0111 */
-    OP_BBSI = 177,  /* iiii iiii 111b ssss bbbb 0111 */
-    OP_L32I_N = 178,  /* rrrr ssss tttt 1000 */
-    OP_S32I_N = 179,  /* rrrr ssss tttt 1001 */
-    OP_ADD_N = 180,  /* rrrr ssss tttt 1010 */
-    OP_ADDI_N = 181,  /* rrrr ssss tttt 1011 */
-    OP_MOVI_N = 182,  /* iiii ssss 0iii 1100 */
-    OP_BEQZ_N = 183,  /* iiii ssss 10ii 1100 */
-    OP_BNEZ_N = 184,  /* iiii ssss 11ii 1100 */
-    OP_MOV_N = 185,  /* 0000 ssss tttt 1101 */
-    OP_RET_N = 186,  /* 1111 0000 0000 1101 */
-    OP_RETW_N = 187,  /* 1111 0000 0001 1101 */
-    OP_BREAK_N = 188,  /* 1111 ssss 0010 1101 */
-    OP_NOP_N = 189,  /* 1111 0000 0011 1101 */
-    OP_ILL_N = 190,  /* 1111 0000 0110 1101 */
-    OP_UMUL_AA_LL = 191,  /* 0111 0000 0000 ssss tttt 0100 */
-    OP_UMUL_AA_HL = 192,  /* 0111 0001 0000 ssss tttt 0100 */
-    OP_UMUL_AA_LH = 193,  /* 0111 0010 0000 ssss tttt 0100 */
-    OP_UMUL_AA_HH = 194,  /* 0111 0011 0000 ssss tttt 0100 */
-    OP_MUL_AA_LL = 195,  /* 0111 0100 0000 ssss tttt 0100 */
-    OP_MUL_AA_HL = 196,  /* 0111 0101 0000 ssss tttt 0100 */
-    OP_MUL_AA_LH = 197,  /* 0111 0110 0000 ssss tttt 0100 */
-    OP_MUL_AA_HH = 198,  /* 0111 0111 0000 ssss tttt 0100 */
-    OP_MULA_AA_LL = 199,  /* 0111 1000 0000 ssss tttt 0100 */
-    OP_MULA_AA_HL = 200,  /* 0111 1001 0000 ssss tttt 0100 */
-    OP_MULA_AA_LH = 201,  /* 0111 1010 0000 ssss tttt 0100 */
-    OP_MULA_AA_HH = 202,  /* 0111 1011 0000 ssss tttt 0100 */
-    OP_MULS_AA_LL = 203,  /* 0111 1100 0000 ssss tttt 0100 */
-    OP_MULS_AA_HL = 204,  /* 0111 1101 0000 ssss tttt 0100 */
-    OP_MULS_AA_LH = 205,  /* 0111 1110 0000 ssss tttt 0100 */
-    OP_MULS_AA_HH = 206,  /* 0111 1111 0000 ssss tttt 0100 */
-    OP_MUL_AD_LL = 207,  /* 0011 0100 0000 ssss 0y00 0100 */
-    OP_MUL_AD_HL = 208,  /* 0011 0101 0000 ssss 0y00 0100 */
-    OP_MUL_AD_LH = 209,  /* 0011 0110 0000 ssss 0y00 0100 */
-    OP_MUL_AD_HH = 210,  /* 0011 0111 0000 ssss 0y00 0100 */
-    OP_MULA_AD_LL = 211,  /* 0011 1000 0000 ssss 0y00 0100 */
-    OP_MULA_AD_HL = 212,  /* 0011 1001 0000 ssss 0y00 0100 */
-    OP_MULA_AD_LH = 213,  /* 0011 1010 0000 ssss 0y00 0100 */
-    OP_MULA_AD_HH = 214,  /* 0011 1011 0000 ssss 0y00 0100 */
-    OP_MULS_AD_LL = 215,  /* 0011 1100 0000 ssss 0y00 0100 */
-    OP_MULS_AD_HL = 216,  /* 0011 1101 0000 ssss 0y00 0100 */
-    OP_MULS_AD_LH = 217,  /* 0011 1110 0000 ssss 0y00 0100 */
-    OP_MULS_AD_HH = 218,  /* 0011 1111 0000 ssss 0y00 0100 */
-    OP_MUL_DA_LL = 219,  /* 0110 0100 0x00 0000 tttt 0100 */
-    OP_MUL_DA_HL = 220,  /* 0110 0101 0x00 0000 tttt 0100 */
-    OP_MUL_DA_LH = 221,  /* 0110 0110 0x00 0000 tttt 0100 */
-    OP_MUL_DA_HH = 222,  /* 0110 0111 0x00 0000 tttt 0100 */
-    OP_MULA_DA_LL = 223,  /* 0110 1000 0x00 0000 tttt 0100 */
-    OP_MULA_DA_HL = 224,  /* 0110 1001 0x00 0000 tttt 0100 */
-    OP_MULA_DA_LH = 225,  /* 0110 1010 0x00 0000 tttt 0100 */
-    OP_MULA_DA_HH = 226,  /* 0110 1011 0x00 0000 tttt 0100 */
-    OP_MULS_DA_LL = 227,  /* 0110 1100 0x00 0000 tttt 0100 */
-    OP_MULS_DA_HL = 228,  /* 0110 1101 0x00 0000 tttt 0100 */
-    OP_MULS_DA_LH = 229,  /* 0110 1110 0x00 0000 tttt 0100 */
-    OP_MULS_DA_HH = 230,  /* 0110 1111 0x00 0000 tttt 0100 */
-    OP_MUL_DD_LL = 231,  /* 0010 0100 0x00 0000 0y00 0100 */
-    OP_MUL_DD_HL = 232,  /* 0010 0101 0x00 0000 0y00 0100 */
-    OP_MUL_DD_LH = 233,  /* 0010 0110 0x00 0000 0y00 0100 */
-    OP_MUL_DD_HH = 234,  /* 0010 0111 0x00 0000 0y00 0100 */
-    OP_MULA_DD_LL = 235,  /* 0010 1000 0x00 0000 0y00 0100 */
-    OP_MULA_DD_HL = 236,  /* 0010 1001 0x00 0000 0y00 0100 */
-    OP_MULA_DD_LH = 237,  /* 0010 1010 0x00 0000 0y00 0100 */
-    OP_MULA_DD_HH = 238,  /* 0010 1011 0x00 0000 0y00 0100 */
-    OP_MULS_DD_LL = 239,  /* 0010 1100 0x00 0000 0y00 0100 */
-    OP_MULS_DD_HL = 240,  /* 0010 1101 0x00 0000 0y00 0100 */
-    OP_MULS_DD_LH = 241,  /* 0010 1110 0x00 0000 0y00 0100 */
-    OP_MULS_DD_HH = 242,  /* 0010 1111 0x00 0000 0y00 0100 */
-    OP_MULA_DA_LL_LDINC = 243,  /* 0100 1000 0xww ssss tttt 0100 */
-    OP_MULA_DA_HL_LDINC = 244,  /* 0100 1001 0xww ssss tttt 0100 */
-    OP_MULA_DA_LH_LDINC = 245,  /* 0100 1010 0xww ssss tttt 0100 */
-    OP_MULA_DA_HH_LDINC = 246,  /* 0100 1011 0xww ssss tttt 0100 */
-    OP_MULA_DA_LL_LDDEC = 247,  /* 0101 1000 0xww ssss tttt 0100 */
-    OP_MULA_DA_HL_LDDEC = 248,  /* 0101 1001 0xww ssss tttt 0100 */
-    OP_MULA_DA_LH_LDDEC = 249,  /* 0101 1010 0xww ssss tttt 0100 */
-    OP_MULA_DA_HH_LDDEC = 250,  /* 0101 1011 0xww ssss tttt 0100 */
-    OP_MULA_DD_LL_LDINC = 251,  /* 0000 1000 0xww ssss 0y00 0100 */
-    OP_MULA_DD_HL_LDINC = 252,  /* 0000 1001 0xww ssss 0y00 0100 */
-    OP_MULA_DD_LH_LDINC = 253,  /* 0000 1010 0xww ssss 0y00 0100 */
-    OP_MULA_DD_HH_LDINC = 254,  /* 0000 1011 0xww ssss 0y00 0100 */
-    OP_MULA_DD_LL_LDDEC = 255,  /* 0001 1000 0xww ssss 0y00 0100 */
-    OP_MULA_DD_HL_LDDEC = 256,  /* 0001 1001 0xww ssss 0y00 0100 */
-    OP_MULA_DD_LH_LDDEC = 257,  /* 0001 1010 0xww ssss 0y00 0100 */
-    OP_MULA_DD_HH_LDDEC = 258,  /* 0001 1011 0xww ssss 0y00 0100 */
-    OP_LDINC = 259,  /* 1000 0000 00ww ssss 0000 0100 */
-    OP_LDDEC = 260,  /* 1001 0000 00ww ssss 0000 0100 */
-    OP_COUNT = 261
+    OP_CONST_S = 113,  /* 1111 1010 rrrr ssss 0011 0000 */
+    OP_DIV0_S = 114,  /* 1111 1010 rrrr ssss 0111 0000 */
+    OP_RECIP0_S = 115,  /* 1111 1010 rrrr ssss 1000 0000 */
+    OP_SQRT0_S = 116,  /* 1111 1010 rrrr ssss 1001 0000 */
+    OP_RSQRT0_S = 117,  /* 1111 1010 rrrr ssss 1010 0000 */
+    OP_NEXP01_S = 118,  /* 1111 1010 rrrr ssss 1011 0000 */
+    OP_MKSADJ_S = 119,  /* 1111 1010 rrrr ssss 1100 0000 */
+    OP_MKDADJ_S = 120,  /* 1111 1010 rrrr ssss 1101 0000 */
+    OP_ADDEXP_S = 121,  /* 1111 1010 rrrr ssss 1110 0000 */
+    OP_ADDEXPM_S = 122,  /* 1111 1010 rrrr ssss 1111 0000 */
+    OP_MADDN_S = 123,  /* 0110 1010 rrrr ssss tttt 0000 */
+    OP_DIVN_S = 124,  /* 0111 1010 rrrr ssss tttt 0000 */
+    OP_UN_S = 125,  /* 0001 1011 rrrr ssss tttt 0000 */
+    OP_OEQ_S = 126,  /* 0010 1011 rrrr ssss tttt 0000 */
+    OP_UEQ_S = 127,  /* 0011 1011 rrrr ssss tttt 0000 */
+    OP_OLT_S = 128,  /* 0100 1011 rrrr ssss tttt 0000 */
+    OP_ULT_S = 129,  /* 0101 1011 rrrr ssss tttt 0000 */
+    OP_OLE_S = 130,  /* 0110 1011 rrrr ssss tttt 0000 */
+    OP_ULE_S = 131,  /* 0111 1011 rrrr ssss tttt 0000 */
+    OP_MOVEQZ_S = 132,  /* 1000 1011 rrrr ssss tttt 0000 */
+    OP_MOVNEZ_S = 133,  /* 1001 1011 rrrr ssss tttt 0000 */
+    OP_MOVLTZ_S = 134,  /* 1010 1011 rrrr ssss tttt 0000 */
+    OP_MOVGEZ_S = 135,  /* 1011 1011 rrrr ssss tttt 0000 */
+    OP_MOVF_S = 136,  /* 1100 1011 rrrr ssss tttt 0000 */
+    OP_MOVT_S = 137,  /* 1101 1011 rrrr ssss tttt 0000 */
+    OP_L32R = 138,  /* iiii iiii iiii iiii tttt 0001 */
+    OP_L8UI = 139,  /* iiii iiii 0000 ssss tttt 0010 */
+    OP_L16UI = 140,  /* iiii iiii 0001 ssss tttt 0010 */
+    OP_L32I = 141,  /* iiii iiii 0010 ssss tttt 0010 */
+    OP_S8I = 142,  /* iiii iiii 0100 ssss tttt 0010 */
+    OP_S16I = 143,  /* iiii iiii 0101 ssss tttt 0010 */
+    OP_S32I = 144,  /* iiii iiii 0110 ssss tttt 0010 */
+    OP_L16SI = 145,  /* iiii iiii 1001 ssss tttt 0010 */
+    OP_MOVI = 146,  /* iiii iiii 1010 iiii tttt 0010 */
+    OP_L32AI = 147,  /* iiii iiii 1011 ssss tttt 0010 */
+    OP_ADDI = 148,  /* iiii iiii 1100 ssss tttt 0010 */
+    OP_ADDMI = 149,  /* iiii iiii 1101 ssss tttt 0010 */
+    OP_S32RI = 150,  /* iiii iiii 1111 ssss tttt 0010 */
+    OP_S32C1I = 151,  /* iiii iiii 1110 ssss tttt 0010 */
+    OP_LSI = 152,  /* iiii iiii 0000 ssss tttt 0011 */
+    OP_SSI = 153,  /* iiii iiii 0100 ssss tttt 0011 */
+    OP_LSIU = 154,  /* iiii iiii 1000 ssss tttt 0011 */
+    OP_SSIU = 155,  /* iiii iiii 1100 ssss tttt 0011 */
+    OP_CALL0 = 156,  /* iiii iiii iiii iiii ii00 0101 */
+    OP_CALL4 = 157,  /* iiii iiii iiii iiii ii01 0101 */
+    OP_CALL8 = 158,  /* iiii iiii iiii iiii ii10 0101 */
+    OP_CALL12 = 159,  /* iiii iiii iiii iiii ii11 0101 */
+    OP_J = 160,  /* iiii iiii iiii iiii ii00 0110 */
+    OP_BEQZ = 161,  /* iiii iiii iiii ssss 0001 0110 */
+    OP_BNEZ = 162,  /* iiii iiii iiii ssss 0101 0110 */
+    OP_BLTZ = 163,  /* iiii iiii iiii ssss 1001 0110 */
+    OP_BGEZ = 164,  /* iiii iiii iiii ssss 1101 0110 */
+    OP_BEQI = 165,  /* iiii iiii rrrr ssss 0010 0110 */
+    OP_BNEI = 166,  /* iiii iiii rrrr ssss 0110 0110 */
+    OP_BLTI = 167,  /* iiii iiii rrrr ssss 1010 0110 */
+    OP_BGEI = 168,  /* iiii iiii rrrr ssss 1110 0110 */
+    OP_ENTRY = 169,  /* iiii iiii iiii ssss 0011 0110 */
+    OP_BF = 170,  /* iiii iiii 0000 ssss 0111 0110 */
+    OP_BT = 171,  /* iiii iiii 0001 ssss 0111 0110 */
+    OP_LOOP = 172,  /* iiii iiii 1000 ssss 0111 0110 */
+    OP_LOOPNEZ = 173,  /* iiii iiii 1001 ssss 0111 0110 */
+    OP_LOOPGTZ = 174,  /* iiii iiii 1010 ssss 0111 0110 */
+    OP_BLTUI = 175,  /* iiii iiii rrrr ssss 1011 0110 */
+    OP_BGEUI = 176,  /* iiii iiii rrrr ssss 1111 0110 */
+    OP_BNONE = 177,  /* iiii iiii 0000 ssss tttt 0111 */
+    OP_BEQ = 178,  /* iiii iiii 0001 ssss tttt 0111 */
+    OP_BLT = 179,  /* iiii iiii 0010 ssss tttt 0111 */
+    OP_BLTU = 180,  /* iiii iiii 0011 ssss tttt 0111 */
+    OP_BALL = 181,  /* iiii iiii 0100 ssss tttt 0111 */
+    OP_BBC = 182,  /* iiii iiii 0101 ssss tttt 0111 */
+    OP_BBCI = 183,  /* iiii iiii 011b ssss bbbb 0111 */
+    OP_BANY = 184,  /* iiii iiii 1000 ssss tttt 0111 */
+    OP_BNE = 185,  /* iiii iiii 1001 ssss tttt 0111 */
+    OP_BGE = 186,  /* iiii iiii 1010 ssss tttt 0111 */
+    OP_BGEU = 187,  /* iiii iiii 1011 ssss tttt 0111 */
+    OP_BNALL = 188,  /* iiii iiii 1100 ssss tttt 0111 */
+    OP_BBS = 189,  /* iiii iiii 1101 ssss tttt 0111 */
+    OP_BBSI = 190,  /* iiii iiii 111b ssss bbbb 0111 */
+    OP_L32I_N = 191,  /* rrrr ssss tttt 1000 */
+    OP_S32I_N = 192,  /* rrrr ssss tttt 1001 */
+    OP_ADD_N = 193,  /* rrrr ssss tttt 1010 */
+    OP_ADDI_N = 194,  /* rrrr ssss tttt 1011 */
+    OP_MOVI_N = 195,  /* iiii ssss 0iii 1100 */
+    OP_BEQZ_N = 196,  /* iiii ssss 10ii 1100 */
+    OP_BNEZ_N = 197,  /* iiii ssss 11ii 1100 */
+    OP_MOV_N = 198,  /* 0000 ssss tttt 1101 */
+    OP_RET_N = 199,  /* 1111 0000 0000 1101 */
+    OP_RETW_N = 200,  /* 1111 0000 0001 1101 */
+    OP_BREAK_N = 201,  /* 1111 ssss 0010 1101 */
+    OP_NOP_N = 202,  /* 1111 0000 0011 1101 */
+    OP_ILL_N = 203,  /* 1111 0000 0110 1101 */
+    OP_UMUL_AA_LL = 204,  /* 0111 0000 0000 ssss tttt 0100 */
+    OP_UMUL_AA_HL = 205,  /* 0111 0001 0000 ssss tttt 0100 */
+    OP_UMUL_AA_LH = 206,  /* 0111 0010 0000 ssss tttt 0100 */
+    OP_UMUL_AA_HH = 207,  /* 0111 0011 0000 ssss tttt 0100 */
+    OP_MUL_AA_LL = 208,  /* 0111 0100 0000 ssss tttt 0100 */
+    OP_MUL_AA_HL = 209,  /* 0111 0101 0000 ssss tttt 0100 */
+    OP_MUL_AA_LH = 210,  /* 0111 0110 0000 ssss tttt 0100 */
+    OP_MUL_AA_HH = 211,  /* 0111 0111 0000 ssss tttt 0100 */
+    OP_MULA_AA_LL = 212,  /* 0111 1000 0000 ssss tttt 0100 */
+    OP_MULA_AA_HL = 213,  /* 0111 1001 0000 ssss tttt 0100 */
+    OP_MULA_AA_LH = 214,  /* 0111 1010 0000 ssss tttt 0100 */
+    OP_MULA_AA_HH = 215,  /* 0111 1011 0000 ssss tttt 0100 */
+    OP_MULS_AA_LL = 216,  /* 0111 1100 0000 ssss tttt 0100 */
+    OP_MULS_AA_HL = 217,  /* 0111 1101 0000 ssss tttt 0100 */
+    OP_MULS_AA_LH = 218,  /* 0111 1110 0000 ssss tttt 0100 */
+    OP_MULS_AA_HH = 219,  /* 0111 1111 0000 ssss tttt 0100 */
+    OP_MUL_AD_LL = 220,  /* 0011 0100 0000 ssss 0y00 0100 */
+    OP_MUL_AD_HL = 221,  /* 0011 0101 0000 ssss 0y00 0100 */
+    OP_MUL_AD_LH = 222,  /* 0011 0110 0000 ssss 0y00 0100 */
+    OP_MUL_AD_HH = 223,  /* 0011 0111 0000 ssss 0y00 0100 */
+    OP_MULA_AD_LL = 224,  /* 0011 1000 0000 ssss 0y00 0100 */
+    OP_MULA_AD_HL = 225,  /* 0011 1001 0000 ssss 0y00 0100 */
+    OP_MULA_AD_LH = 226,  /* 0011 1010 0000 ssss 0y00 0100 */
+    OP_MULA_AD_HH = 227,  /* 0011 1011 0000 ssss 0y00 0100 */
+    OP_MULS_AD_LL = 228,  /* 0011 1100 0000 ssss 0y00 0100 */
+    OP_MULS_AD_HL = 229,  /* 0011 1101 0000 ssss 0y00 0100 */
+    OP_MULS_AD_LH = 230,  /* 0011 1110 0000 ssss 0y00 0100 */
+    OP_MULS_AD_HH = 231,  /* 0011 1111 0000 ssss 0y00 0100 */
+    OP_MUL_DA_LL = 232,  /* 0110 0100 0x00 0000 tttt 0100 */
+    OP_MUL_DA_HL = 233,  /* 0110 0101 0x00 0000 tttt 0100 */
+    OP_MUL_DA_LH = 234,  /* 0110 0110 0x00 0000 tttt 0100 */
+    OP_MUL_DA_HH = 235,  /* 0110 0111 0x00 0000 tttt 0100 */
+    OP_MULA_DA_LL = 236,  /* 0110 1000 0x00 0000 tttt 0100 */
+    OP_MULA_DA_HL = 237,  /* 0110 1001 0x00 0000 tttt 0100 */
+    OP_MULA_DA_LH = 238,  /* 0110 1010 0x00 0000 tttt 0100 */
+    OP_MULA_DA_HH = 239,  /* 0110 1011 0x00 0000 tttt 0100 */
+    OP_MULS_DA_LL = 240,  /* 0110 1100 0x00 0000 tttt 0100 */
+    OP_MULS_DA_HL = 241,  /* 0110 1101 0x00 0000 tttt 0100 */
+    OP_MULS_DA_LH = 242,  /* 0110 1110 0x00 0000 tttt 0100 */
+    OP_MULS_DA_HH = 243,  /* 0110 1111 0x00 0000 tttt 0100 */
+    OP_MUL_DD_LL = 244,  /* 0010 0100 0x00 0000 0y00 0100 */
+    OP_MUL_DD_HL = 245,  /* 0010 0101 0x00 0000 0y00 0100 */
+    OP_MUL_DD_LH = 246,  /* 0010 0110 0x00 0000 0y00 0100 */
+    OP_MUL_DD_HH = 247,  /* 0010 0111 0x00 0000 0y00 0100 */
+    OP_MULA_DD_LL = 248,  /* 0010 1000 0x00 0000 0y00 0100 */
+    OP_MULA_DD_HL = 249,  /* 0010 1001 0x00 0000 0y00 0100 */
+    OP_MULA_DD_LH = 250,  /* 0010 1010 0x00 0000 0y00 0100 */
+    OP_MULA_DD_HH = 251,  /* 0010 1011 0x00 0000 0y00 0100 */
+    OP_MULS_DD_LL = 252,  /* 0010 1100 0x00 0000 0y00 0100 */
+    OP_MULS_DD_HL = 253,  /* 0010 1101 0x00 0000 0y00 0100 */
+    OP_MULS_DD_LH = 254,  /* 0010 1110 0x00 0000 0y00 0100 */
+    OP_MULS_DD_HH = 255,  /* 0010 1111 0x00 0000 0y00 0100 */
+    OP_MULA_DA_LL_LDINC = 256,  /* 0100 1000 0xww ssss tttt 0100 */
+    OP_MULA_DA_HL_LDINC = 257,  /* 0100 1001 0xww ssss tttt 0100 */
+    OP_MULA_DA_LH_LDINC = 258,  /* 0100 1010 0xww ssss tttt 0100 */
+    OP_MULA_DA_HH_LDINC = 259,  /* 0100 1011 0xww ssss tttt 0100 */
+    OP_MULA_DA_LL_LDDEC = 260,  /* 0101 1000 0xww ssss tttt 0100 */
+    OP_MULA_DA_HL_LDDEC = 261,  /* 0101 1001 0xww ssss tttt 0100 */
+    OP_MULA_DA_LH_LDDEC = 262,  /* 0101 1010 0xww ssss tttt 0100 */
+    OP_MULA_DA_HH_LDDEC = 263,  /* 0101 1011 0xww ssss tttt 0100 */
+    OP_MULA_DD_LL_LDINC = 264,  /* 0000 1000 0xww ssss 0y00 0100 */
+    OP_MULA_DD_HL_LDINC = 265,  /* 0000 1001 0xww ssss 0y00 0100 */
+    OP_MULA_DD_LH_LDINC = 266,  /* 0000 1010 0xww ssss 0y00 0100 */
+    OP_MULA_DD_HH_LDINC = 267,  /* 0000 1011 0xww ssss 0y00 0100 */
+    OP_MULA_DD_LL_LDDEC = 268,  /* 0001 1000 0xww ssss 0y00 0100 */
+    OP_MULA_DD_HL_LDDEC = 269,  /* 0001 1001 0xww ssss 0y00 0100 */
+    OP_MULA_DD_LH_LDDEC = 270,  /* 0001 1010 0xww ssss 0y00 0100 */
+    OP_MULA_DD_HH_LDDEC = 271,  /* 0001 1011 0xww ssss 0y00 0100 */
+    OP_LDINC = 272,  /* 1000 0000 00ww ssss 0000 0100 */
+    OP_LDDEC = 273,  /* 1001 0000 00ww ssss 0000 0100 */
+    OP_COUNT = 274
 };
 
 /* X(opcode, handler) over every opcode id, to build the dispatch table. */
@@ -383,6 +396,18 @@ enum xt_op {
     X(RFR, RFR) \
     X(WFR, WFR) \
     X(NEG_S, FUNARY) \
+    X(CONST_S, FSEQ) \
+    X(DIV0_S, FSEQ) \
+    X(RECIP0_S, UNEMULATED) \
+    X(SQRT0_S, FSEQ) \
+    X(RSQRT0_S, UNEMULATED) \
+    X(NEXP01_S, FSEQ) \
+    X(MKSADJ_S, FSEQ) \
+    X(MKDADJ_S, FSEQ) \
+    X(ADDEXP_S, FSEQ) \
+    X(ADDEXPM_S, FSEQ) \
+    X(MADDN_S, FSEQ) \
+    X(DIVN_S, FSEQ) \
     X(UN_S, FCMP) \
     X(OEQ_S, FCMP) \
     X(UEQ_S, FCMP) \
@@ -409,6 +434,7 @@ enum xt_op {
     X(ADDI, ADDI) \
     X(ADDMI, ADDI) \
     X(S32RI, STORE) \
+    X(S32C1I, S32C1I) \
     X(LSI, LSI) \
     X(SSI, SSI) \
     X(LSIU, LSI) \
@@ -561,6 +587,7 @@ enum xt_op {
     X(FMADD) \
     X(FMOVBOOL) \
     X(FMOVCOND) \
+    X(FSEQ) \
     X(FTOI) \
     X(FUNARY) \
     X(ILLEGAL) \
@@ -599,6 +626,7 @@ enum xt_op {
     X(RSIL) \
     X(RSR) \
     X(RUR) \
+    X(S32C1I) \
     X(S32E) \
     X(S32I_N) \
     X(SEXT) \
@@ -615,6 +643,7 @@ enum xt_op {
     X(STORE) \
     X(SUB) \
     X(SUBX) \
+    X(UNEMULATED) \
     X(WFR) \
     X(WSR) \
     X(WUR) \
@@ -624,7 +653,7 @@ enum xt_op {
 
 /* Decode list, most specific pattern first; len is 2 or 3 bytes. */
 typedef struct { uint32_t mask, value; uint16_t op; uint8_t len; } xt_pattern;
-#define XT_NPATTERNS 260
+#define XT_NPATTERNS 273
 static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {
     {0xffffff, 0x000000, OP_ILL, 3},
     {0xffffff, 0x000080, OP_RET, 3},
@@ -711,6 +740,16 @@ static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {
     {0xff00ff, 0xfa0040, OP_RFR, 3},
     {0xff00ff, 0xfa0050, OP_WFR, 3},
     {0xff00ff, 0xfa0060, OP_NEG_S, 3},
+    {0xff00ff, 0xfa0030, OP_CONST_S, 3},
+    {0xff00ff, 0xfa0070, OP_DIV0_S, 3},
+    {0xff00ff, 0xfa0080, OP_RECIP0_S, 3},
+    {0xff00ff, 0xfa0090, OP_SQRT0_S, 3},
+    {0xff00ff, 0xfa00a0, OP_RSQRT0_S, 3},
+    {0xff00ff, 0xfa00b0, OP_NEXP01_S, 3},
+    {0xff00ff, 0xfa00c0, OP_MKSADJ_S, 3},
+    {0xff00ff, 0xfa00d0, OP_MKDADJ_S, 3},
+    {0xff00ff, 0xfa00e0, OP_ADDEXP_S, 3},
+    {0xff00ff, 0xfa00f0, OP_ADDEXPM_S, 3},
     {0x00ffff, 0x00f00d, OP_RET_N, 2},
     {0x00ffff, 0x00f01d, OP_RETW_N, 2},
     {0x00ffff, 0x00f03d, OP_NOP_N, 2},
@@ -809,6 +848,8 @@ static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {
     {0xff000f, 0xca0000, OP_FLOAT_S, 3},
     {0xff000f, 0xda0000, OP_UFLOAT_S, 3},
     {0xff000f, 0xea0000, OP_UTRUNC_S, 3},
+    {0xff000f, 0x6a0000, OP_MADDN_S, 3},
+    {0xff000f, 0x7a0000, OP_DIVN_S, 3},
     {0xff000f, 0x1b0000, OP_UN_S, 3},
     {0xff000f, 0x2b0000, OP_OEQ_S, 3},
     {0xff000f, 0x3b0000, OP_UEQ_S, 3},
@@ -842,6 +883,7 @@ static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {
     {0x00f00f, 0x00c002, OP_ADDI, 3},
     {0x00f00f, 0x00d002, OP_ADDMI, 3},
     {0x00f00f, 0x00f002, OP_S32RI, 3},
+    {0x00f00f, 0x00e002, OP_S32C1I, 3},
     {0x00f00f, 0x000003, OP_LSI, 3},
     {0x00f00f, 0x004003, OP_SSI, 3},
     {0x00f00f, 0x008003, OP_LSIU, 3},
@@ -889,14 +931,14 @@ static const xt_pattern XT_PATTERNS[XT_NPATTERNS] = {
 };
 
 /* fields naming address registers: r=1 s=2 t=4 */
-static const uint8_t XT_AR[OP_COUNT] = {0, 0, 0, 0, 2, 2, 2, 2, 2, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 7, 7, 7, 2, 2, 2, 2, 0, 0, 6, 6, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7, 3, 5, 5, 4, 7, 5, 3, 5, 7, 7, 0, 0, 0, 0, 0, 7, 7, 7, 7, 7, 7, 7, 4, 4, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 3, 3, 1, 4, 5, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 4, 6, 6, 6, 6, 6, 6, 6, 4, 6, 6, 6, 6, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 7, 3, 2, 2, 2, 6, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+static const uint8_t XT_AR[OP_COUNT] = {0, 0, 0, 0, 2, 2, 2, 2, 2, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 7, 7, 7, 2, 2, 2, 2, 0, 0, 6, 6, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7, 3, 5, 5, 4, 7, 5, 3, 5, 7, 7, 0, 0, 0, 0, 0, 7, 7, 7, 7, 7, 7, 7, 4, 4, 3, 3, 7, 7, 7, 7, 7, 7, 7, 7, 3, 3, 1, 4, 5, 6, 6, 6, 6, 6, 6, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 4, 6, 6, 6, 6, 6, 6, 6, 4, 6, 6, 6, 6, 6, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 7, 3, 2, 2, 2, 6, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
 /* fields read as address registers */
-static const uint8_t XT_SRC[OP_COUNT] = {0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 2, 2, 2, 2, 0, 0, 2, 2, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6, 2, 4, 4, 4, 6, 4, 2, 4, 6, 6, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 0, 4, 2, 2, 6, 6, 6, 6, 7, 7, 7, 7, 3, 3, 0, 4, 4, 6, 6, 6, 6, 2, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 2, 2, 2, 6, 6, 6, 2, 0, 2, 2, 2, 6, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 6, 6, 6, 6, 2, 2, 6, 6, 2, 0, 2, 2, 2, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+static const uint8_t XT_SRC[OP_COUNT] = {0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 2, 2, 2, 2, 0, 0, 2, 2, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6, 2, 4, 4, 4, 6, 4, 2, 4, 6, 6, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 0, 4, 2, 2, 6, 6, 6, 6, 7, 7, 7, 7, 3, 3, 0, 4, 4, 6, 6, 6, 6, 2, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 2, 2, 2, 6, 6, 6, 2, 0, 2, 2, 2, 6, 6, 2, 2, 2, 2, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 6, 6, 6, 6, 6, 6, 2, 6, 6, 6, 6, 6, 6, 2, 2, 6, 6, 2, 0, 2, 2, 2, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
 /* field written as an address register: 1 r, 2 s, 3 t */
-static const uint8_t XT_DST[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 2, 0, 2, 3, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 0, 0, 0, 3, 3, 3, 3, 3, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 1, 1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+static const uint8_t XT_DST[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 3, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 2, 0, 2, 3, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3, 0, 0, 0, 3, 3, 3, 3, 3, 0, 3, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 1, 1, 2, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
 /* fields read as FP registers */
-static const uint8_t XT_FSRC[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 6, 6, 6, 7, 7, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 0, 2, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const uint8_t XT_FSRC[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 6, 6, 6, 7, 7, 2, 2, 2, 2, 0, 0, 2, 2, 2, 2, 0, 2, 0, 0, 0, 0, 0, 0, 2, 3, 0, 2, 0, 0, 6, 6, 6, 6, 6, 6, 6, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 /* field written as an FP register */
-static const uint8_t XT_FDST[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const uint8_t XT_FDST[OP_COUNT] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 #endif

@@ -52,10 +52,7 @@ static PyObject *Cpu_reset(Cpu *c, PyObject *args)
     c->pc = pc;
     c->cycles = c->instructions = 0;
     c->sp_min = 0xffffffffu;
-    for (unsigned i = 0; i < c->nregions; i++)
-        if (c->regions[i].dec)
-            memset(c->regions[i].dec, 0, sizeof(uint32_t) * (c->regions[i].size + 4));
-    Py_RETURN_NONE;
+    Py_RETURN_NONE; /* the decode caches stay: Python invalidates code that changed */
 }
 
 static PyObject *Cpu_invalidate(Cpu *c, PyObject *args)
@@ -96,8 +93,6 @@ static PyObject *Cpu_get(Cpu *c, PyObject *args)
         return PyLong_FromLongLong(c->acc);
     if (!strcmp(kind, "sr") && i == SR_CCOUNT)
         return PyLong_FromUnsignedLong((uint32_t)c->cycles + c->ccount_base);
-    if (!strcmp(kind, "ur") && i == UR_FSR) { /* flags raised by the last run are already folded in */
-    }
     uint32_t *p = slot(c, kind, i);
     return p ? PyLong_FromUnsignedLong(*p) : NULL;
 }
@@ -111,6 +106,10 @@ static PyObject *Cpu_set(Cpu *c, PyObject *args)
         return NULL;
     if (!strcmp(kind, "acc")) {
         c->acc = (int64_t)((uint64_t)v << 24) >> 24;
+        Py_RETURN_NONE;
+    }
+    if (!strcmp(kind, "sr") && i == SR_CCOUNT) { /* counts on from the value written */
+        c->ccount_base = (uint32_t)v - (uint32_t)c->cycles;
         Py_RETURN_NONE;
     }
     uint32_t *p = slot(c, kind, i);

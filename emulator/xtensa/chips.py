@@ -8,9 +8,10 @@ SRAM0's IRAM part on the instruction bus 0x4008_0000-0x4009_FFFF, RTC FAST memor
 External flash is mapped through the MMU; ESP-IDF's application linker script
 (components/esp_system/ld/esp32/memory.ld.in) maps the code at IROM 0x400D_0000 (len 0x330000)
 and constant data at DROM 0x3F40_0000 (4 MB), the windows used here. The instruction-bus
-memories (IRAM, IROM) only take 32-bit loads and stores (TRM 1.3.2.x: a byte access there
-raises LoadStoreError), hence ``word_only``. Not emulated: the internal ROMs, the cache, PSRAM,
-the SRAM1 instruction-bus alias, the APP CPU.
+memories (IRAM, IROM) only take word-aligned 32-bit data accesses (TRM chapter 1; a byte access
+there raises LoadStoreError), hence ``word_only``. Not emulated: the internal ROMs, the cache,
+PSRAM, the SRAM1 instruction-bus alias, the APP CPU (``not_emulated`` names the ROMs and PSRAM
+in faults).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Chip:
     vecbase: int  # VECBASE at reset
     clock_hz: int
     prid: int = 0xCDCD
+    not_emulated: tuple[Region, ...] = ()  # memories the chip has that the core does not model
 
     def region(self, name: str) -> Region:
         return next(r for r in self.regions if r.name == name)
@@ -63,6 +65,11 @@ ESP32 = Chip(
     ),
     vecbase=0x40000000,  # the ROM's vectors until the application sets its own
     clock_hz=240_000_000,
+    not_emulated=(
+        Region("internal ROM", 0x40000000, 0x60000, "rx"),  # ROM0: the boot ROM, its libc and vectors
+        Region("internal ROM", 0x3FF90000, 0x10000, "r"),  # ROM1 on the data bus
+        Region("external RAM", 0x3F800000, 0x400000, "rw"),  # PSRAM
+    ),
 )
 
 CHIPS = {"esp32": ESP32}

@@ -2,9 +2,9 @@
 
 Python owns the memories (one buffer per region of the chip's map, chips.py) and the cost
 table packed from cycles.py; ``_xtcore.Cpu`` executes. One load serves many input vectors:
-``reset()`` clears the RAMs, puts the loaded RAM segments back (code in IRAM is RAM too),
-resets registers and counters, and keeps flash (IROM, DROM). Cycles are estimates from one
-documented table (provenance ``estimate``).
+``reset()`` puts the RAMs back as loaded (code in IRAM is RAM too, and keeps its decoded form
+unless the run changed it), resets registers and counters, and keeps flash (IROM, DROM).
+Cycles are estimates from one documented table (provenance ``estimate``).
 
 The emulator-harness convention of the 32-bit cores: a write to ``hsk_emu_marker`` records a
 marker with the cycle count when the writing instruction began; reaching ``hsk_emu_done``, a
@@ -89,7 +89,7 @@ class XtensaCore:
         self.io = Esp32IO(self._cpu.request_stop)
         self._marks: list[tuple[int, int]] = []
         self._image = None
-        self._ram_segments: list[tuple[int, bytes]] = []
+        self._reset_images: dict[str, bytes] = {}
         self._symbols: dict[str, Symbol] = {}
 
     # -- peripherals ---------------------------------------------------------------
@@ -112,7 +112,6 @@ class XtensaCore:
         image = read_elf(elf)
         if image.machine != "EM_XTENSA":
             raise ElfLoadError(f"{image.path}: not an Xtensa ELF ({image.machine})")
-        ram: list[tuple[int, bytes]] = []
         for mem in self._mem.values():  # flash from an earlier image goes too
             mem[:] = bytes(len(mem))
         for seg in image.segments:
@@ -124,10 +123,12 @@ class XtensaCore:
                 )
             off = seg.load_address - region.base
             self._mem[region.name][off : off + len(seg.data)] = seg.data
-            if "w" in region.perms:
-                ram.append((seg.load_address, seg.data))
+        for region in self.chip.regions:
+            if "x" in region.perms:
+                self._cpu.invalidate(region.base, region.size)
+        # what every reset puts back: RAM as loaded (code in IRAM included), zeros elsewhere
+        self._reset_images = {r.name: bytes(self._mem[r.name]) for r in self.chip.regions if "w" in r.perms}
         self._image = image
-        self._ram_segments = ram
         self._symbols = {}
         syms = image.symbols
         self._cpu.marker = syms[MARKER_SYMBOL][0] if MARKER_SYMBOL in syms else 0
@@ -154,10 +155,10 @@ class XtensaCore:
         self._require()
         for region in self.chip.regions:
             if "w" in region.perms:
-                mem = self._mem[region.name]
-                mem[:] = bytes(len(mem))
-        for address, data in self._ram_segments:
-            self._write_raw(address, data)
+                mem, image = self._mem[region.name], self._reset_images[region.name]
+                if "x" in region.perms and mem != image:  # code changed during the run: decode again
+                    self._cpu.invalidate(region.base, region.size)
+                mem[:] = image
         self._cpu.reset(self._image.entry, self.chip.vecbase)
         self._marks.clear()
         self.io.reset()
@@ -288,6 +289,10 @@ class XtensaCore:
         cpu = self._cpu
         if isinstance(until, str):
             until = self.symbol(until).address
+        if until is not None:
+            region = self.chip.region_at(until)
+            if region is None or "x" not in region.perms:
+                raise EmulatorError(f"cannot run until 0x{until:08x}: it is not in executable memory (IRAM/IROM)")
         insn_limit = 2**64 - 1 if max_instructions is None else cpu.instructions + max_instructions
         code = cpu.run(cpu.cycles + max_cycles, insn_limit, -1 if until is None else until)
         pc, cycles = cpu.pc, cpu.cycles
@@ -304,17 +309,22 @@ class XtensaCore:
         if code == _xtcore.STOP_ALIGN:
             raise UnalignedAccess(pc, cycles, cpu.fault)
         if code == _xtcore.STOP_CODE_FAULT:
-            raise MemoryFault(pc, cycles, cpu.fault, "code")
+            raise MemoryFault(pc, cycles, cpu.fault, "code" + self._missing(cpu.fault))
         raise MemoryFault(pc, cycles, cpu.fault, self._data_space(cpu.fault))
 
     def step(self) -> Stop:
         """Execute exactly one instruction."""
         return self.run(max_cycles=64, max_instructions=1)
 
+    def _missing(self, address: int) -> str:
+        """What the chip has at an address the core does not model, for the fault message."""
+        region = next((r for r in self.chip.not_emulated if r.contains(address)), None)
+        return f" (the {self.chip.name}'s {region.name}, not emulated)" if region else ""
+
     def _data_space(self, address: int) -> str:
         region = self.chip.region_at(address)
         if region is None:
-            return "data"
+            return "data" + self._missing(address)
         if region.word_only:
             return f"{region.name} (32-bit accesses only)"
         return f"{region.name} (read-only)"
@@ -324,7 +334,16 @@ class XtensaCore:
             return "an FPU instruction with CPENABLE.CP0 clear (the coprocessor-disabled exception is not emulated)"
         ins = decode(word)
         if code == _xtcore.STOP_WINDOW:
-            return f"{ins.name if ins else 'a window instruction'} in a state the ISA forbids (PS.WOE/EXCM, frame sizes, or a MOVSP that needs an alloca exception)"
+            what = ins.name if ins else "a window instruction"
+            return (
+                f"{what} in a state the ISA forbids (PS.WOE/EXCM, frame sizes, or a MOVSP needing an alloca exception)"
+            )
         if ins is None:
             return "no instruction of the ESP32's LX6 configuration has this encoding"
+        if ins.handler == "UNEMULATED":
+            return f"{ins.name} (an FP reciprocal approximation) is not emulated yet"
+        if ins.name in ("ILL", "ILL.N"):
+            return f"{ins.name}, the illegal instruction"
+        if ins.handler == "ILLEGAL":
+            return f"{ins.name} raises an exception the emulator does not vector"
         return f"{ins.name} names a special or user register the configuration lacks, or is not emulated"

@@ -103,5 +103,7 @@ void rotate_window(Cpu *c, int n);
 void fp_enter(Cpu *c);
 void fp_sync_flags(Cpu *c);
 void fp_leave(Cpu *c);
+/* fpu.c: ROUND.S/TRUNC.S/FLOOR.S/CEIL.S/UTRUNC.S (op) of f * 2^scale, saturating, flags raised. */
+uint32_t f_to_int(float f, unsigned scale, unsigned op);
 
 #endif

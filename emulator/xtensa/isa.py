@@ -84,8 +84,12 @@ def _mac16() -> list[Instr]:
     out = []
     # (form, op2, operations, fields read as AR, fields written as AR)
     # fields: r holds mx in bit 14 (and mw in 13:12 for the loads), t holds my in bit 6
-    forms = (("AA", "0111", _MAC_OPS, "st", "0000 ssss tttt"), ("AD", "0011", _MAC_OPS[1:], "s", "0000 ssss 0y00"),
-             ("DA", "0110", _MAC_OPS[1:], "t", "0x00 0000 tttt"), ("DD", "0010", _MAC_OPS[1:], "", "0x00 0000 0y00"))  # fmt: skip
+    forms = (
+        ("AA", "0111", _MAC_OPS, "st", "0000 ssss tttt"),
+        ("AD", "0011", _MAC_OPS[1:], "s", "0000 ssss 0y00"),
+        ("DA", "0110", _MAC_OPS[1:], "t", "0x00 0000 tttt"),
+        ("DD", "0010", _MAC_OPS[1:], "", "0x00 0000 0y00"),
+    )
     for form, op2, ops, src, fields in forms:
         for op, opbits in ops:
             for half, hbits in _HALVES:
@@ -225,6 +229,29 @@ TABLE: tuple[Instr, ...] = (
     I("RFR", "1111 1010 rrrr ssss 0100 0000", "RFR", "fmov", dst="r", fsrc="s"),
     I("WFR", "1111 1010 rrrr ssss 0101 0000", "WFR", "fmov", src="s", fdst="r"),
     I("NEG.S", "1111 1010 rrrr ssss 0110 0000", "FUNARY", "fmov", fdst="r", fsrc="s"),
+    # CONST.S, and the steps of the divide and square-root sequences (libgcc's __divsf3 and
+    # __ieee754_sqrtf for the ESP32). The steps run as QEMU's xtensa FPU runs them: MKDADJ.S
+    # computes the IEEE quotient fs / fr, MKSADJ.S the root, ADDEXPM.S moves it into the result
+    # register, the refinement steps change nothing. The sequences' results (and flags) are the
+    # correctly rounded ones the hardware's sequences produce; their scratch registers are not.
+    # RECIP0.S/RSQRT0.S (approximations used alone) are decoded and not emulated.
+    *(
+        I(name, f"1111 1010 rrrr ssss {t} 0000", handler, "fmov", fdst=fdst, fsrc=fsrc)
+        for name, t, handler, fdst, fsrc in (
+            ("CONST.S", "0011", "FSEQ", "r", ""),
+            ("DIV0.S", "0111", "FSEQ", "", ""),
+            ("RECIP0.S", "1000", "UNEMULATED", "", ""),
+            ("SQRT0.S", "1001", "FSEQ", "", ""),
+            ("RSQRT0.S", "1010", "UNEMULATED", "", ""),
+            ("NEXP01.S", "1011", "FSEQ", "", ""),
+            ("MKSADJ.S", "1100", "FSEQ", "r", "s"),
+            ("MKDADJ.S", "1101", "FSEQ", "r", "rs"),
+            ("ADDEXP.S", "1110", "FSEQ", "", ""),
+            ("ADDEXPM.S", "1111", "FSEQ", "r", "s"),
+        )
+    ),
+    I("MADDN.S", _rrr("1010", "0110"), "FSEQ", "fmadd"),
+    I("DIVN.S", _rrr("1010", "0111"), "FSEQ", "fmadd"),
     I("UN.S", _rrr("1011", "0001"), "FCMP", "fcmp", fsrc="st"),
     I("OEQ.S", _rrr("1011", "0010"), "FCMP", "fcmp", fsrc="st"),
     I("UEQ.S", _rrr("1011", "0011"), "FCMP", "fcmp", fsrc="st"),
@@ -252,6 +279,7 @@ TABLE: tuple[Instr, ...] = (
     I("ADDI", "iiii iiii 1100 ssss tttt 0010", src="s", dst="t"),
     I("ADDMI", "iiii iiii 1101 ssss tttt 0010", "ADDI", src="s", dst="t"),
     I("S32RI", "iiii iiii 1111 ssss tttt 0010", "STORE", "store", src="st", llvm="-"),
+    I("S32C1I", "iiii iiii 1110 ssss tttt 0010", "S32C1I", "load", src="st", dst="t"),
     # ---- LSCI: FP loads and stores with an immediate offset --------------------------
     I("LSI", "iiii iiii 0000 ssss tttt 0011", "LSI", "fload", src="s", fdst="t"),
     I("SSI", "iiii iiii 0100 ssss tttt 0011", "SSI", "store", src="s", fsrc="t"),

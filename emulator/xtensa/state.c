@@ -50,6 +50,11 @@ uint32_t decode_at(Cpu *c, Region *r, uint32_t off)
 
 static int call_hook(Cpu *c, uint32_t a, unsigned size, long long value, unsigned long long cycle, uint32_t *out)
 {
+    /* Python runs in the host's FP environment: its float arithmetic must not raise the
+     * emulated FSR flags, nor run under the emulated rounding mode */
+    fenv_t emulated;
+    fegetenv(&emulated);
+    fesetenv(&c->host_fenv);
     PyEval_RestoreThread(c->thread);
     PyObject *r = PyObject_CallFunction(c->hook, "kIKK", (unsigned long)a, size, (unsigned long long)value, cycle);
     int ok = r != NULL;
@@ -60,6 +65,7 @@ static int call_hook(Cpu *c, uint32_t a, unsigned size, long long value, unsigne
     }
     Py_XDECREF(r);
     c->thread = PyEval_SaveThread();
+    fesetenv(&emulated);
     if (ok && c->stop_request)
         return -STOP_PERIPHERAL; /* the access completes; the run stops after this instruction */
     return ok ? 0 : -STOP_ERROR;

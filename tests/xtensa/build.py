@@ -18,9 +18,19 @@ def image(tmp: Path, sources: dict[str, str], *, target: str = "esp32", startup:
     tmp.mkdir(parents=True, exist_ok=True)
     objects = [assemble(text, tmp / f"{stem}.o") for stem, text in sources.items()]
     objects += [compile_c(src, tmp / f"{src.stem}.o") for src in c_sources]
-    if startup:
-        for part in ("c_start" if c_sources else "startup", "vectors"):
-            objects.append(assemble((SUPPORT / f"{part}.s").read_text(), tmp / f"_{part}.o"))
-    if target == "qemu":
-        objects.append(assemble((SUPPORT / "qemu_reset.s").read_text(), tmp / "_qemu_reset.o"))
+    return link_image(tmp, objects, target=target, startup="c_start" if c_sources else "startup" if startup else None,
+                      name=name)  # fmt: skip
+
+
+def link_image(tmp: Path, objects: list[Path], *, target: str, startup: str | None = "startup",
+               name: str = "image") -> Path:  # fmt: skip
+    """Link objects for ``target`` with the start-up ``startup`` (a file in support/, or None)
+    and the window vectors; QEMU images get the jump at its reset vector."""
+    objects = list(objects)
+    parts = ([startup, "vectors"] if startup else []) + (["qemu_reset"] if target == "qemu" else [])
+    for part in parts:
+        obj = tmp / f"_{part}.o"
+        if not obj.exists():
+            assemble((SUPPORT / f"{part}.s").read_text(), obj)
+        objects.append(obj)
     return link(objects, SUPPORT / f"{target}.ld", tmp / f"{name}-{target}.elf")

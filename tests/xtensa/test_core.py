@@ -59,6 +59,8 @@ def test_ccount_reads_the_estimated_cycles(core):
     a2, a3, a5 = (core.reg_read(r) for r in ("a2", "a3", "a5"))
     assert a3 - a2 == 3  # rsr, nop, nop issued in between
     assert a5 == 100 + 2  # written at the WSR's cycle, read two instructions later
+    core.reg_write("ccount", 1000)
+    assert core.reg_read("ccount") == 1000
 
 
 def test_registers_by_name(core):
@@ -96,6 +98,9 @@ def test_code_written_at_run_time_is_decoded_again(core):
     core.mem_write(start, bytes([0x00, 0x71, 0x00]))  # waiti 1 over the first instruction
     stop = core.run(max_cycles=100)
     assert stop.reason is StopReason.HALT and core.instructions == 1
+    core.reset()  # the image as loaded comes back, and is decoded again
+    stop = core.run(max_cycles=100)
+    assert stop.reason is StopReason.HALT and core.instructions == 9
 
 
 def test_load_refuses_other_machines_and_maps(tmp_path):
@@ -114,3 +119,41 @@ def test_load_refuses_other_machines_and_maps(tmp_path):
         core.load(link([obj], ld, tmp_path / "low.elf"))
     with pytest.raises(EmulatorError, match="no firmware loaded"):
         XtensaCore().reset()
+
+
+def test_run_until_needs_a_code_address(core):
+    with pytest.raises(EmulatorError, match="not in executable memory"):
+        core.run("counter", max_cycles=10)
+
+
+def test_l32r_with_litbase_enabled(tmp_path):
+    """LITBASE off (reset): L32R is PC-relative; LITBASE[0] set: the same negative offset from
+    LITBASE[31:12] (Xtensa ISA, L32R)."""
+    src = """
+    .data
+    .p2align 12
+    .global pool
+pool: .space 8192
+    .text
+    .literal_position
+    .literal .Llit, 0x12345678
+    .global _start
+    .p2align 2
+_start:
+    l32r a2, .Llit
+    waiti 0
+"""
+    core = XtensaCore()
+    core.load(image(tmp_path, {"l": src}, startup=False))
+    core.step()
+    assert core.reg_read("a2") == 0x12345678
+    start = core.symbol("_start").address
+    word = int.from_bytes(core.mem_read(start, 3), "little")
+    offset = (((0xFFFF0000 | (word >> 8)) << 2) & 0xFFFFFFFF) - (1 << 32)  # the encoded (negative) offset
+    assert -4096 < offset < 0
+    base = core.symbol("pool").address + 4096  # 4 KB aligned; base + offset is inside the pool
+    core.reset()
+    core.mem_write(base + offset, (0xCAFEF00D).to_bytes(4, "little"))
+    core.reg_write("litbase", base | 1)
+    core.step()
+    assert core.reg_read("a2") == 0xCAFEF00D

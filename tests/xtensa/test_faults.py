@@ -21,7 +21,9 @@ from .build import image
 
 FAULTS = {
     "illegal": (".byte 0xff, 0xff, 0xff", IllegalInstruction, "no instruction"),
+    "not_emulated": ("recip0.s f1, f2", IllegalInstruction, "RECIP0.S .* not emulated"),
     "jump_outside_code": ("movi a2, 0x100\n    jx a2", MemoryFault, "code address"),
+    "call_into_rom": ("l32r a2, .Lrom\n    callx8 a2", MemoryFault, "internal ROM, not emulated"),
     "load_outside_memory": ("movi a2, 0x100\n    l32i a3, a2, 0", MemoryFault, "data address"),
     "byte_load_from_iram": ("l32r a2, .Lhere\n    l8ui a3, a2, 0", MemoryFault, "32-bit accesses only"),
     "store_to_drom": ("l32r a2, .Ldrom\n    s32i a3, a2, 0", MemoryFault, "read-only"),
@@ -44,6 +46,7 @@ hsk_results: .long 0
     .literal_position
     .literal .Lhere, main
     .literal .Ldrom, 0x3F400000
+    .literal .Lrom, 0x40000400
     .literal .Ldram, hsk_results + 2
     .literal .Lrec, recurse
     .p2align 2
@@ -71,6 +74,8 @@ def test_fault_ends_the_run_with_its_named_error(tmp_path, name):
     fault_pc = info.value.pc
     if name == "jump_outside_code":
         assert fault_pc == 0x100
+    elif name == "call_into_rom":
+        assert fault_pc == 0x40000400
     elif name not in ("runaway_loop", "stack_into_data"):
         assert core.chip.region("iram").contains(fault_pc)
         assert core.reg_read("pc") == fault_pc  # the PC stays at the faulting instruction

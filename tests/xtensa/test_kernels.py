@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from emulator.core import StopReason
+from emulator.harness import run_vector
 from emulator.xtensa import XtensaCore
+from emulator.xtensa.cycles import CLASSES
 
 from .build import image
 
@@ -204,3 +206,25 @@ def test_clang_dot_products(tmp_path):
     for a, b in zip(fa, fb):  # clang emits mul.s then add.s: two roundings
         want = np.float32(want + np.float32(a * b))
     assert core.read_symbol("fout") == want.tobytes()
+
+
+def test_clang_firmware_with_the_emulator_harness(tmp_path):
+    """C built with clang and the harness convention runs through emulator.harness.run_vector:
+    the outputs are numpy's, the inference cycles come from the markers."""
+    src = Path(__file__).parent / "c" / "dense.c"
+    core = XtensaCore()
+    core.load(image(tmp_path, {}, c_sources=(src,)))
+    # the layer's constants as the image holds them
+    weights = np.frombuffer(core.read_symbol("weights"), np.int8).reshape(4, 16).astype(np.int32)
+    bias = np.frombuffer(core.read_symbol("bias"), "<i4")
+    rng = np.random.default_rng(5)
+    cycles = set()
+    for _ in range(20):
+        x = rng.integers(-128, 128, 16, dtype=np.int8)
+        run = run_vector(core, x.tobytes(), max_cycles=100_000)
+        want = np.maximum(weights @ x.astype(np.int32) + bias, 0)
+        assert np.frombuffer(run.output, "<i4").tolist() == want.tolist()
+        cycles.add(run.cycles)
+        assert 4 * 16 * 4 < run.cycles < run.total_cycles  # at least a few cycles a multiply-add
+    # only the ReLU's branch depends on the data: a taken branch per output at most
+    assert max(cycles) - min(cycles) <= 4 * CLASSES["branch"].taken

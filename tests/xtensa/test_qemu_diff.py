@@ -7,15 +7,19 @@ QEMU run) because each QEMU start costs a fraction of a second."""
 
 from __future__ import annotations
 
+import random
+import struct
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from emulator.core import StopReason
 from emulator.xtensa import XtensaCore
 
-from .build import image
-from .randprog import REC, RECORD_FIELDS, program
-from .tools import QEMU, need
+from .build import link_image
+from .randprog import REC, RECORD_FIELDS, division_program, program
+from .tools import QEMU, assemble, need
 
 CASES, BATCH, SEED = 10_000, 250, 2026  # a batch of code fits the 128 KB IRAM
 
@@ -33,7 +37,9 @@ def _qemu(elf) -> bytes:
 def _batch(tmp, first: int):
     source, records = program(SEED, first, BATCH)
     d = tmp / f"b{first}"
-    esp, oracle = (image(d, {"cases": source}, target=t) for t in ("esp32", "qemu"))
+    d.mkdir()
+    obj = assemble(source, d / "cases.o")  # one object, linked for each
+    esp, oracle = (link_image(d, [obj], target=t) for t in ("esp32", "qemu"))
     return first, esp, _qemu(oracle), records
 
 
@@ -44,7 +50,7 @@ def test_random_programs_match_qemu(tmp_path):
     core = XtensaCore()
     mismatches = []
     total = 0
-    for first, esp, qemu_out, records in batches:
+    for first, esp, qemu_out, _records in batches:
         core.load(esp)
         stop = core.run(max_cycles=50_000_000)
         assert stop.reason is StopReason.HALT
@@ -61,3 +67,39 @@ def test_random_programs_match_qemu(tmp_path):
                     )
     assert total == CASES
     assert not mismatches, f"{len(mismatches)} mismatches, first:\n" + "\n".join(mismatches[:20])
+
+
+def _specials(rng: random.Random) -> int:
+    f32 = lambda x: struct.unpack("<I", struct.pack("<f", x))[0]  # noqa: E731
+    pool = [0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00001, 0x7FA00002, 1, 0x807FFFFF, 0x00800000,
+            0x7F7FFFFF, f32(1.0), f32(-3.0), f32(1e-30), f32(3e38)]  # fmt: skip
+    if rng.random() < 0.3:
+        return rng.choice(pool)
+    return f32(rng.choice((-1, 1)) * 2.0 ** rng.uniform(-40, 40)) if rng.random() < 0.7 else rng.getrandbits(32)
+
+
+def test_divide_sequence_nans_and_roots_match_qemu(tmp_path):
+    """libgcc's divide sequence, NaN-producing arithmetic and MKSADJ.S on special and random
+    operands: the same bits and FSR flags as QEMU, and the IEEE quotient numpy computes."""
+    need(QEMU)
+    rng = random.Random(11)
+    pairs = [(_specials(rng), _specials(rng)) for _ in range(400)]
+    source = division_program(pairs)
+    obj = assemble(source, tmp_path / "div.o")
+    core = XtensaCore()
+    core.load(link_image(tmp_path, [obj], target="esp32"))
+    assert core.run(max_cycles=10_000_000).reason is StopReason.HALT
+    ours = core.read_symbol("hsk_results", 16 * len(pairs))
+    theirs = _qemu(link_image(tmp_path, [obj], target="qemu"))[-16 * len(pairs) :]
+    wrong = []
+    for i, (a, b) in enumerate(pairs):
+        o, t = ours[16 * i : 16 * i + 16], theirs[16 * i : 16 * i + 16]
+        if o != t:
+            wrong.append(f"{a:08x} {b:08x}: ours {o.hex()} qemu {t.hex()}")
+        with np.errstate(all="ignore"):
+            want = (
+                np.frombuffer(struct.pack("<I", a), np.float32)[0] / np.frombuffer(struct.pack("<I", b), np.float32)[0]
+            )
+        if not np.isnan(want):
+            assert o[:4] == want.tobytes(), f"{a:08x} / {b:08x}"
+    assert not wrong, f"{len(wrong)} differ:\n" + "\n".join(wrong[:20])

@@ -202,9 +202,8 @@ def test_movsp_needs_a_live_caller_frame(tmp_path):
     core = XtensaCore()
     core.load(image(tmp_path, {"m": src}, startup=False))
     core.reg_write("ps", 0x40020)
-    core.reg_write("windowstart", 0b1001)  # frame at WB-3 live... set WB so the previous ones are
     core.reg_write("windowbase", 3)
-    core.reg_write("windowstart", 0b1001)
+    core.reg_write("windowstart", 0b1001)  # frames 0 (= WB-3) and 3 (ours) live
     core.reg_write("a2", 0x3FFF0000)
     core.step()
     assert core.reg_read("a1") == 0x3FFF0000

@@ -28,9 +28,8 @@ CLANG_FEATURES = ("+windowed", "+fp", "+mul32", "+mul32high", "+div32", "+sext",
 def need(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
-        pytest.skip(
-            f"{', '.join(missing)} not installed: apt-get install clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
-        )
+        packages = "clang-22 llvm-22 binutils-xtensa-lx106 qemu-system-misc"
+        pytest.skip(f"{', '.join(missing)} not installed: apt-get install {packages}")
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
