@@ -9,12 +9,14 @@ from .core import Core, CycleProvenance, Marker, Stop, StopReason, Symbol
 from .errors import (
     CpuFault,
     CycleLimitExceeded,
+    DivideByZero,
     ElfLoadError,
     EmulatorError,
     IllegalInstruction,
     MemoryFault,
     StackCollision,
     SymbolNotFound,
+    UnalignedAccess,
     UnsupportedPeripheral,
 )
 from .registry import Backend, open_core, register
@@ -25,6 +27,7 @@ __all__ = [
     "CpuFault",
     "CycleLimitExceeded",
     "CycleProvenance",
+    "DivideByZero",
     "ElfLoadError",
     "EmulatorError",
     "IllegalInstruction",
@@ -35,6 +38,7 @@ __all__ = [
     "StopReason",
     "Symbol",
     "SymbolNotFound",
+    "UnalignedAccess",
     "UnsupportedPeripheral",
     "open_core",
 ]
