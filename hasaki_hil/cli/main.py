@@ -34,29 +34,32 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from hasaki_hil.cli.parser import build_parser
         from hasaki_hil.cli.render import RENDERERS
+        from hasaki_hil.commands import io_paths
         from hasaki_hil.errors import HasakiError
 
-        args = build_parser().parse_args(argv)
         try:
+            args = build_parser().parse_args(argv)
+            as_json = getattr(args, "json", False)
+            io_paths.check(args)  # a bad output path is refused before the work starts
             result = args.run(args)
-            if args.json:
+            if as_json:
                 print(json.dumps(result))
             else:
                 RENDERERS[args.render](result)
             sys.stdout.flush()
         except HasakiError as e:
-            _report(e, args.json)
+            _report(e, as_json)
             return e.exit_code
         return 1 if result.get("passed") is False else 0
     except KeyboardInterrupt:
+        if as_json:
+            print(json.dumps({"error": "interrupted", "hint": None, "exit_code": EXIT_INTERRUPTED}))
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return 2
-    except SystemExit as e:  # argparse: --help, --version, usage errors
-        if as_json and e.code not in (0, None):
-            print(json.dumps({"error": "bad command line (see stderr)", "hint": None, "exit_code": e.code}))
+    except SystemExit as e:  # argparse: --help, --version
         return e.code if isinstance(e.code, int) else 2
 
 

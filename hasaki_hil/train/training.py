@@ -15,6 +15,7 @@ from hasaki_hil.model.activations import ACTIVATIONS
 from hasaki_hil.model.forward import normalise
 from hasaki_hil.model.mlp import Layer, Model
 from hasaki_hil.progress import Progress
+from hasaki_hil.train import limits
 from hasaki_hil.train import qat as qat_mod
 from hasaki_hil.train import trainer
 
@@ -32,6 +33,7 @@ def parse_arch(text: str) -> tuple[int, ...]:
         raise UserError(f"--arch {text!r} is not a list of layer widths", hint="e.g. --arch 12,8,4,1") from None
     if len(dims) < 2 or min(dims) < 1:
         raise UserError(f"--arch {text!r} needs at least an input and an output width, all >= 1")
+    limits.check_arch(dims, text)
     return dims
 
 
@@ -138,6 +140,7 @@ def train_file(
     rng = np.random.default_rng(seed)
 
     ds = data.load_csv(data_path, dims[0], dims[-1], acts[-1], header=header)
+    limits.check_memory(dims, ds.n_rows)
     norm = _normalisation(ds.X, normalize, base)
 
     def prepare(X_raw):
