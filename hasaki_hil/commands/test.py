@@ -11,8 +11,16 @@ import numpy as np
 from hasaki_hil import __version__
 from hasaki_hil.boards import registry as boards
 from hasaki_hil.build import builder as build
-from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds, positive_float
+from hasaki_hil.commands.options import (
+    add_gate_flags,
+    add_header_flag,
+    add_json,
+    gate_thresholds,
+    positive_float,
+    positive_int,
+)
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.files import docfile
 from hasaki_hil.gate import metrics
@@ -70,6 +78,7 @@ def run_test(
     v = variant_mod.load(variant_path)
     model = v.parent
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    finite.check_inputs(v, ds.X, finite.csv_place(ds))  # before a build or a device sees inf
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
         fw = build.build(variant_path, board.name, harness="emu" if emulate else "serial")["firmware"]
@@ -177,7 +186,7 @@ def add_parser(sub) -> None:
     p.add_argument("--board", required=True)
     p.add_argument("--emulate", action="store_true", help="run on the board's emulated core")
     p.add_argument("--port", help="serial port URL of a board running the serial firmware")
-    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    p.add_argument("--baud", type=positive_int, help="baud rate (default: the board's)")
     p.add_argument("--timeout", type=positive_float, default=2.0, help="seconds to wait for each reply (default 2)")
     p.add_argument("--vectors", required=True, metavar="CSV", help="labelled test vectors")
     add_gate_flags(p)

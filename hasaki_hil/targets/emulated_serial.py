@@ -16,7 +16,8 @@ import select
 import threading
 import tty
 
-from hasaki_hil.errors import UserError
+from hasaki_hil.errors import Interrupted, UserError
+from hasaki_hil.files import elf_check
 from hasaki_hil.targets.linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
@@ -116,6 +117,7 @@ def serve(elf, board_name: str, seconds: float) -> dict:
     board = get(board_name)
     if board.emulator is None:
         raise UserError(f"{board.name} has no emulated core here, so no emulated serial link")
+    elf_check.check(elf, board.arch, "FIRMWARE")  # before the serving thread, which would sit silent
     t0 = time.monotonic()
     served = EmulatedSerialBoard(elf, board.mcu)
     with served as port:
@@ -125,8 +127,9 @@ def serve(elf, board_name: str, seconds: float) -> dict:
             flush=True,
         )
         try:
-            while time.monotonic() - t0 < seconds:
+            # until the time is up, or the firmware stops (served.error says why)
+            while time.monotonic() - t0 < seconds and served.thread.is_alive():
                 time.sleep(0.2)
         except KeyboardInterrupt:
-            pass
+            raise Interrupted(f"stopped serving {port} after {time.monotonic() - t0:.0f} s") from None
     return {"firmware": str(elf), "seconds": time.monotonic() - t0, "error": served.error}

@@ -5,25 +5,25 @@ import math
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
+from hasaki_hil import errors
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.model import modelfile
 from hasaki_hil.model.activations import ACTIVATIONS
 from hasaki_hil.model.forward import normalise
 from hasaki_hil.model.mlp import Layer, Model
 from hasaki_hil.progress import Progress
-from hasaki_hil.train import limits
+from hasaki_hil.train import limits, trainer
 from hasaki_hil.train import qat as qat_mod
-from hasaki_hil.train import trainer
 
 
-class Interrupted(UserError):
+class Interrupted(errors.Interrupted):
     """Ctrl-C during training: exit 130, the best-so-far model kept in the side file."""
-
-    exit_code = 130
 
 
 def parse_arch(text: str) -> tuple[int, ...]:
@@ -141,14 +141,18 @@ def train_file(
 
     ds = data.load_csv(data_path, dims[0], dims[-1], acts[-1], header=header)
     limits.check_memory(dims, ds.n_rows)
+    finite.check_inputs(SimpleNamespace(input_offset=0.0, input_scale=1.0), ds.X, finite.csv_place(ds))
     norm = _normalisation(ds.X, normalize, base)
 
     def prepare(X_raw):
         return normalise(X_raw, norm["input_offset"], norm["input_scale"]).astype(np.float64)
 
+    scaling = SimpleNamespace(input_offset=norm["input_offset"], input_scale=norm["input_scale"])
+    finite.check_inputs(scaling, ds.X, finite.csv_place(ds))
     X = prepare(ds.X)
     if test_file is not None:
         vs = data.load_csv(test_file, dims[0], dims[-1], acts[-1], header=header)
+        finite.check_inputs(scaling, vs.X, finite.csv_place(vs))
         X_tr, Y_tr, X_val, Y_val = X, ds.Y, prepare(vs.X), vs.Y
         split = f"test file {Path(test_file).name}"
     elif ds.n_rows < 10:
