@@ -36,7 +36,7 @@ def check(args) -> None:
     outputs, inputs, folders = TABLE.get(args.command, ({}, {}, {}))
     out = {label: getattr(args, attr, None) for label, attr in outputs.items()}
     if args.command == "train" and args.output:  # the best-so-far side file kept on Ctrl-C
-        out["-o (its .partial side file)"] = f"{args.output}.partial"
+        out["-o's side file"] = f"{args.output}.partial"
     paths.check_outputs(
         out,
         {label: getattr(args, attr, None) for label, attr in inputs.items()},

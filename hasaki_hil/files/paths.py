@@ -50,17 +50,23 @@ def _nearest_existing(folder: Path) -> Path:
     return folder
 
 
+def _shown(p: Path) -> str:
+    """A path as short as it can be said: relative to the current folder when below it."""
+    rel = os.path.relpath(p)
+    return str(p) if rel.startswith("..") else rel
+
+
 def _check_folder(folder: Path, what: str) -> None:
     existing = _nearest_existing(folder)
     if not existing.is_dir():
         raise UserError(
-            f"{what}: {existing} is not a folder, so nothing can be written below it",
+            f"{what}: {_shown(existing)} is not a folder, so nothing can be written below it",
             hint="choose a path whose folders are folders",
         )
     if not os.access(existing, os.W_OK | os.X_OK):
         made = "" if existing == Path(os.path.abspath(folder)) else f" (to create {folder})"
         raise UserError(
-            f"{what}: the folder {existing} is not writable{made}",
+            f"{what}: the folder {_shown(existing)} is not writable{made}",
             hint="choose a folder you can write to, or fix its permissions",
         )
 

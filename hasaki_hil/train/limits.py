@@ -28,7 +28,7 @@ def n_parameters(dims) -> int:
 
 def check_arch(dims, text: str) -> None:
     if len(dims) - 1 > MAX_LAYERS:
-        raise UserError(f"--arch {text} has {len(dims) - 1} layers; the bound is {MAX_LAYERS}")
+        raise UserError(f"--arch {_short(text)} has {len(dims) - 1} layers; the bound is {MAX_LAYERS}")
     n = n_parameters(dims)
     if n > MAX_PARAMETERS:
         raise UserError(
