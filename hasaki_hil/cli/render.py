@@ -181,7 +181,7 @@ def print_test(r: dict) -> None:
 
 def print_serve(r: dict) -> None:
     print(
-        f"served {r['firmware']} for {r['seconds']:.0f} s"
+        f"served {r['firmware']} for {r['seconds']:.0f} s, {r.get('requests', 0)} requests"
         + (f"; the firmware stopped: {r['error']}" if r["error"] else "")
     )
 

@@ -14,4 +14,4 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> dict:
-    return emulated_serial.serve(args.firmware, args.board, args.seconds)
+    return emulated_serial.serve(args.firmware, args.board, args.seconds, show_progress=not args.json)

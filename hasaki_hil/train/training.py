@@ -187,7 +187,8 @@ def train_file(
         "patience_used": cfg.patience or trainer.auto_patience(cfg.epochs),
     }
     side = Path(str(out) + ".partial")
-    progress = Progress(cfg.epochs, "train", enabled=show_progress)
+    # early stopping usually ends sooner than --epochs: the time left is an upper bound
+    progress = Progress(cfg.epochs, "train", enabled=show_progress, upper_bound=True, unit=" epochs")
     state = {"best": None, "last_write": 0.0, "written": None}
 
     def write_side(force: bool = False) -> None:
