@@ -159,7 +159,9 @@ def passing_record(fw_sha: str, variant_sha: str, folder: Path, explicit=None) -
     return None, why
 
 
-def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: Path) -> dict:
+def emulator_gate(
+    variant_path, board: boards.Board, fw: dict, vectors, record: Path, show_progress: bool = False
+) -> dict:
     """Run ``test --port`` against this exact serial firmware on the emulated core."""
     from hasaki_hil.commands import test as hil_test
     from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
@@ -172,7 +174,7 @@ def emulator_gate(variant_path, board: boards.Board, fw: dict, vectors, record: 
             vectors,
             port=port,
             record_path=record,
-            show_progress=False,
+            show_progress=show_progress,
             firmware_elf=fw["elf"],
         )
 
@@ -188,6 +190,7 @@ def flash(
     force: bool = False,
     dry_run: bool = False,
     build_dir=None,
+    show_progress: bool = False,
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
@@ -202,7 +205,8 @@ def flash(
     gate = None
     emulated = board.emulator is not None and fw.get("toolchain") == "system"  # the image the core runs
     if found is None and vectors is not None and emulated and not force:
-        gate = emulator_gate(variant_path, board, fw, vectors, folder / "validation-serial-emulated.json")
+        gate_record = folder / "validation-serial-emulated.json"
+        gate = emulator_gate(variant_path, board, fw, vectors, gate_record, show_progress=show_progress)
         found, why = passing_record(fw["sha256"], v.sha256, folder)
     if found is None and not force:
         hint = (
@@ -280,4 +284,5 @@ def run(args) -> dict:
         force=args.force,
         dry_run=args.dry_run,
         build_dir=args.build_dir,
+        show_progress=not args.json,
     )
