@@ -6,8 +6,10 @@ Only the standard library is imported at module level, so a Ctrl-C while numpy, 
 matplotlib load is still an interruption with exit code 130, not a traceback.
 """
 
+import contextlib
 import json
 import os
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
@@ -29,13 +31,32 @@ def _report(e, as_json: bool) -> None:
         print(f"hint: {e.hint}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _ctrl_c_after_imports():
+    """Hold a Ctrl-C back while the libraries load, then raise it: numpy turns a
+    KeyboardInterrupt inside its own imports into an ImportError with a traceback."""
+    held = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: held.append(True))
+    except ValueError:  # not the main thread: nothing to hold back
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in (sys.argv[1:] if argv is None else argv)
     try:
-        from hasaki_hil.cli.parser import build_parser
-        from hasaki_hil.cli.render import RENDERERS
-        from hasaki_hil.commands import io_paths
-        from hasaki_hil.errors import HasakiError
+        with _ctrl_c_after_imports():
+            from hasaki_hil.cli.parser import build_parser
+            from hasaki_hil.cli.render import RENDERERS
+            from hasaki_hil.commands import io_paths
+            from hasaki_hil.errors import HasakiError
 
         try:
             args = build_parser().parse_args(argv)
