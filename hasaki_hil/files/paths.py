@@ -39,7 +39,10 @@ def real_target(path) -> Path:
     """The path that will be written: a final symlink followed (to its end), the rest as given."""
     p = Path(os.fspath(path))
     if p.is_symlink():
-        return p.resolve()
+        try:
+            return p.resolve()
+        except (RuntimeError, OSError):  # a loop of links
+            raise UserError(f"{path} is a symlink that never ends in a file (a loop)") from None
     return p
 
 
