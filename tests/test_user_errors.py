@@ -63,6 +63,11 @@ CASES = [
     ("serve-missing", "serve-emulated on a missing file", ["serve-emulated", "missing.elf"]),
     ("serve-not-elf", "serve-emulated on a CSV file", ["serve-emulated", "data.csv"]),
     ("serve-other-arch", "serve-emulated on an ELF for another CPU", ["serve-emulated", sys.executable]),
+    (
+        "flash-not-elf",
+        "flash --firmware on a CSV file",
+        ["flash", "v.variant", "--board", "uno", "--firmware", "data.csv"],
+    ),
     ("timeout-zero", "test --timeout 0", [*TEST, "--timeout", "0"]),
     ("seconds-negative", "serve-emulated --seconds -1", ["serve-emulated", "x.elf", "--seconds", "-1"]),
     ("rows-zero", "bench --rows 0", [*BENCH, "--rows", "0"]),

@@ -26,7 +26,7 @@ from hasaki_hil.build import firmware
 from hasaki_hil.build import rp2040_boot2 as boot2
 from hasaki_hil.commands.options import add_build_dir, add_json
 from hasaki_hil.errors import GateFailed, UserError
-from hasaki_hil.files import docfile
+from hasaki_hil.files import docfile, elf_check
 from hasaki_hil.model import variant as variant_mod
 
 FLASH_FORMAT = "hasaki-hil-flash"
@@ -197,6 +197,7 @@ def flash(
     if firmware_elf is None:
         fw = build.build(variant_path, board.name, harness="serial", out_dir=build_dir)["firmware"]
     else:
+        elf_check.check(firmware_elf, board.arch, "--firmware")  # before its record beside it is looked for
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json").as_dict()
         fw["sha256"] = firmware.sha256_file(firmware_elf)  # what is on disk now, not what was built
     cmd = uploader_command(board, fw, port)  # an image this board cannot boot is refused before any gate
