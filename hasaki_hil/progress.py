@@ -123,15 +123,20 @@ class Progress:
             self._bar = None
 
     def close(self, detail: str = "") -> None:
+        """The last line: the work is over, so no time left; a bounded total was the most."""
         if not self.enabled:
             return
+        if detail:
+            self.detail = detail
         if self.tty:
-            if detail:
-                self.detail = detail
             self._rich_update()
+            if self.upper_bound and self._bar is not None:  # stopped early: what ran was all of it
+                self._bar.update(self._task, total=self.done)
+                self._bar.refresh()
             self._stop()
             return
-        self.update(self.done, detail, force=True)
+        self.stream.write(self._line(time.monotonic(), "") + "\n")
+        self.stream.flush()
 
 
 class Steps:
