@@ -225,6 +225,7 @@ def interrupts(tmp_path_factory) -> dict:
     slow = ["train", "data.csv", "--arch", "12,64,64,1", "--epochs", "100000", "--patience", "100000", "-o", "s.model"]
     return {
         "start-up": _interrupted(w, ["boards"], _loading_numpy),
+        "start-up --json": _interrupted(w, ["boards", "--json"], _loading_numpy),
         "training": _interrupted(w, slow, lambda p: (w / "s.model.partial").exists()),
         "workdir": w,
     }
@@ -233,6 +234,15 @@ def interrupts(tmp_path_factory) -> dict:
 def test_ctrl_c_at_start_up_exits_130(interrupts):
     done = interrupts["start-up"]
     assert done.returncode == 130 and done.stderr.startswith("interrupted") and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_under_json_is_one_object(interrupts):
+    done = interrupts["start-up --json"]
+    assert done.returncode == 130 and json.loads(done.stdout) == {
+        "error": "interrupted",
+        "hint": None,
+        "exit_code": 130,
+    }
 
 
 def test_ctrl_c_while_training_keeps_the_best_model(interrupts):

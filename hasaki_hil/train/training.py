@@ -13,6 +13,7 @@ from hasaki_hil import errors
 from hasaki_hil.data import csvfile as data
 from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
+from hasaki_hil.files import paths
 from hasaki_hil.model import modelfile
 from hasaki_hil.model.activations import ACTIVATIONS
 from hasaki_hil.model.forward import normalise
@@ -114,6 +115,11 @@ def train_file(
     show_progress: bool = True,
 ) -> dict:
     """Train a model on ``data_path`` and write it to ``out``; returns a summary."""
+    # refuse a bad output now, not after the training (scripts call this without the CLI's check)
+    paths.check_outputs(
+        {"-o": out, "-o's side file": f"{out}.partial"},
+        {"DATA": data_path, "--test-file": test_file, "--resume": resume},
+    )
     base = modelfile.load(resume) if resume else None
     if base is not None:
         dims, acts = base.dims, base.activations
