@@ -25,3 +25,10 @@ class GateFailed(HasakiError):
 
     exit_code = 1
     label = "FAILED"
+
+
+class Interrupted(HasakiError):
+    """Ctrl-C: exit code 130, with what was kept or done so far in the message."""
+
+    exit_code = 130
+    label = "interrupted"

@@ -110,10 +110,10 @@ def test_tiny_dataset_trains_and_validates_on_all_rows(tmp_path, cli):
         (["--arch", "12,8,1", "--act", "relu,bogus"], "unknown activation 'bogus'"),
         (["--arch", "12,8,1", "--act", "relu,relu,relu"], "3 activations for 2 layers"),
         (["--arch", "12,8,2", "--act", "softmax,sigmoid"], "softmax is supported on the output layer only"),
-        (["--arch", "12,8,1", "--lr", "-1"], "--lr must be a positive number"),
+        (["--arch", "12,8,1", "--lr", "-1"], "argument --lr: must be a finite number > 0"),
         (["--arch", "12,8,1", "--dropout", "1.0"], "--dropout must be in [0, 1)"),
         (["--arch", "12,8,1", "--seed", "-2"], "--seed must be >= 0"),
-        (["--arch", "12,8,1", "--epochs", "0"], "--epochs must be at least 1"),
+        (["--arch", "12,8,1", "--epochs", "0"], "argument --epochs: must be a whole number >= 1"),
         ([], "--arch is required"),
     ],
 )

@@ -56,9 +56,9 @@ def test_quantize_writes_variants(pathology, cli, tmp_path):
         (["quantize-test", "{m}", "{d}", "--scheme", "mixed"], "--scheme mixed needs --layers"),
         (["quantize-test", "{m}", "{d}", "--scheme", "mixed", "--layers", "int8"], "names 1 layers; the model has 2"),
         (["quantize-test", "{m}", "{d}", "--scheme", "mixed", "--layers", "int8,int4"], "unknown layer kind 'int4'"),
-        (["quantize-test", "{m}", "{d}", "--scheme", "int8", "--max-flip-rate", "2"], "--max-flip-rate must be within"),
+        (["quantize-test", "{m}", "{d}", "--scheme", "int8", "--max-flip-rate", "2"], "flip-rate: must be within"),
         (["quantize-test", "{m}", "{d}", "--scheme", "int8", "--max-new-fn", "-1"], "--max-new-fn must be >= 0"),
-        (["quantize-test", "{m}", "{d}", "--scheme", "int8", "--threshold", "1.5"], "--threshold must be within"),
+        (["quantize-test", "{m}", "{d}", "--scheme", "int8", "--threshold", "1.5"], "--threshold: must be within"),
         (
             ["quantize-test", "{m}", "{d}", "--scheme", "int8", "--calib", "{narrow}"],
             "(or 4 without labels) expected, found 3",

@@ -6,8 +6,10 @@ Only the standard library is imported at module level, so a Ctrl-C while numpy, 
 matplotlib load is still an interruption with exit code 130, not a traceback.
 """
 
+import contextlib
 import json
 import os
+import signal
 import sys
 
 EXIT_INTERRUPTED = 130
@@ -29,39 +31,61 @@ def _report(e, as_json: bool) -> None:
         print(f"hint: {e.hint}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _ctrl_c_after_imports():
+    """Hold a Ctrl-C back while the libraries load, then raise it: numpy turns a
+    KeyboardInterrupt inside its own imports into an ImportError with a traceback."""
+    held = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: held.append(True))
+    except ValueError:  # not the main thread: nothing to hold back
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in (sys.argv[1:] if argv is None else argv)
     try:
-        from hasaki_hil.cli.parser import build_parser
-        from hasaki_hil.cli.render import RENDERERS
-        from hasaki_hil.errors import HasakiError
+        with _ctrl_c_after_imports():
+            from hasaki_hil.cli.parser import build_parser
+            from hasaki_hil.cli.render import RENDERERS
+            from hasaki_hil.commands import io_paths
+            from hasaki_hil.errors import HasakiError
 
-        args = build_parser().parse_args(argv)
         try:
+            args = build_parser().parse_args(argv)
+            as_json = getattr(args, "json", False)
+            io_paths.check(args)  # a bad output path is refused before the work starts
             if getattr(args, "place", None):  # a board on a labgrid farm: its port for the run's length
                 from hasaki_hil.targets import labgrid_place
 
                 result = labgrid_place.run_on_place(args, args.run)
             else:
                 result = args.run(args)
-            if args.json:
+            if as_json:
                 print(json.dumps(result))
             else:
                 RENDERERS[args.render](result)
             sys.stdout.flush()
         except HasakiError as e:
-            _report(e, args.json)
+            _report(e, as_json)
             return e.exit_code
         return 1 if result.get("passed") is False else 0
     except KeyboardInterrupt:
+        if as_json:
+            print(json.dumps({"error": "interrupted", "hint": None, "exit_code": EXIT_INTERRUPTED}))
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return 2
-    except SystemExit as e:  # argparse: --help, --version, usage errors
-        if as_json and e.code not in (0, None):
-            print(json.dumps({"error": "bad command line (see stderr)", "hint": None, "exit_code": e.code}))
+    except SystemExit as e:  # argparse: --help, --version
         return e.code if isinstance(e.code, int) else 2
 
 

@@ -23,11 +23,13 @@ COMMAND_MODULES = (train, model_files, quantize, export, build, test, flash, ben
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse's usage errors exit 2 already; this adds the project's `hint:` line."""
+    """A usage error is a UserError like any other (exit 2, `error:` first, one JSON object
+    under --json), with a hint to the command's --help instead of argparse's usage block."""
 
     def error(self, message):
-        self.print_usage()
-        self.exit(2, f"error: {message}\nhint: {self.prog} --help lists the options\n")
+        from hasaki_hil.errors import UserError
+
+        raise UserError(message, hint=f"{self.prog} --help lists the options")
 
 
 def build_parser() -> argparse.ArgumentParser:

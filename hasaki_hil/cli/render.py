@@ -2,6 +2,7 @@
 
 import shlex
 
+from hasaki_hil.cli import tables
 from hasaki_hil.commands import quantize as quantize_cmd
 from hasaki_hil.gate import record as records
 from hasaki_hil.gate import words as gate_words
@@ -82,15 +83,19 @@ def print_quantize_test(r: dict) -> None:
         print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
         for line in gate_words.new_errors(r["metrics"]) + gate_words.hasaki_figures(r["metrics"], r["scheme"]):
             print(f"  {line}")
-        print(f"  {'metric':<18}{'float':>14}{'quantized':>14}")
+        t = tables.table("metric", "float", "quantized", right=("float", "quantized"))
         for name, f, q in quantize_cmd.side_by_side(r):
-            print(f"  {name:<18}{f:>14}{q:>14}")
-    for row in r.get("per_layer", []):
-        flips = "" if row["flips"] is None else f"{row['flips']:>6} flips  "
-        print(
-            f"  layer {row['layer']} alone as {row['kind']:<8}{flips}l2r {row['l2r']:.4g}  "
-            f"max abs error {row['max_abs_error']:.4g}"
+            t.add_row(name, f, q)
+        tables.show(t)
+    if r.get("per_layer"):
+        print("per-layer sensitivity (each layer quantised alone):")
+        t = tables.table(
+            "layer", "as", "flips", "l2r", "max abs error", right=("layer", "flips", "l2r", "max abs error")
         )
+        for row in r["per_layer"]:
+            flips = "" if row["flips"] is None else str(row["flips"])
+            t.add_row(str(row["layer"]), row["kind"], flips, f"{row['l2r']:.4g}", f"{row['max_abs_error']:.4g}")
+        tables.show(t)
     if "responsible_layer" in r and not r["passed"]:
         print(f"  most damage: layer {r['responsible_layer']}")
     if "auto" in r:
@@ -137,15 +142,26 @@ def print_export(r: dict) -> None:
     print(f"  API: {r['api']}")
 
 
+def _bytes(n: int) -> str:
+    return f"{n // 1024} KB" if n >= 1024 else f"{n} B"
+
+
 def print_boards(r: dict) -> None:
-    print(f"{'board':<15}{'core':<22}{'clock':>9}{'flash':>10}{'RAM':>9}  {'FPU':<4}{'emulator':<19}pio env")
+    t = tables.table(
+        "board", "core", "clock", "flash", "RAM", "FPU", "emulator", "pio env", right=("clock", "flash", "RAM")
+    )
     for b in r["boards"]:
-        print(
-            f"{b['name']:<15}{b['core']:<22}{b['clock_hz'] / 1e6:>6.0f}MHz{b['flash_bytes'] // 1024:>8}KB"
-            f"{b['ram_bytes'] // 1024 if b['ram_bytes'] >= 1024 else b['ram_bytes']:>7}"
-            f"{'KB' if b['ram_bytes'] >= 1024 else ' B'}  {'yes' if b['fpu'] else 'no':<4}"
-            f"{b['emulator'] or 'none (board only)':<19}{b['pio_env']}"
+        t.add_row(
+            b["name"],
+            b["core"],
+            f"{b['clock_hz'] / 1e6:.0f} MHz",
+            _bytes(b["flash_bytes"]),
+            _bytes(b["ram_bytes"]),
+            "yes" if b["fpu"] else "no",
+            b["emulator"] or "none (board only)",
+            b["pio_env"],
         )
+    tables.show(t, indent=0)
 
 
 def print_build(r: dict) -> None:
@@ -191,7 +207,7 @@ def print_test(r: dict) -> None:
 
 def print_serve(r: dict) -> None:
     print(
-        f"served {r['firmware']} for {r['seconds']:.0f} s"
+        f"served {r['firmware']} for {r['seconds']:.0f} s, {r.get('requests', 0)} requests"
         + (f"; the firmware stopped: {r['error']}" if r["error"] else "")
     )
 
@@ -213,25 +229,29 @@ def print_bench(r: dict) -> None:
         f"{r['board']}: {r['vectors']} vectors x {r['repeat']} runs after {r['warmup']} warm-up passes "
         f"({r['counter']}, {r['provenance']})"
     )
-    print(
-        f"  cycles per inference: min {c['min']}, median {c['median']:.0f}, max {c['max']} "
-        f"({r['microseconds_median']:.1f} us); largest spread on one vector {r['spread_per_vector']}"
-    )
+    t = tables.table("cycles per inference", "min", "median", "max", right=("min", "median", "max"))
+    t.add_row(f"board ({r['provenance']})", str(c["min"]), f"{c['median']:.0f}", str(c["max"]))
     if "emulator" in r:
         e = r["emulator"]["cycles"]
-        print(
-            f"  emulator ({r['emulator']['provenance']}): median {e['median']:.0f}; "
-            f"board / emulator = {r['ratio_board_to_emulator']:.4f}"
-        )
+        t.add_row(f"emulator ({r['emulator']['provenance']})", str(e["min"]), f"{e['median']:.0f}", str(e["max"]))
+    tables.show(t)
+    print(
+        f"  median {r['microseconds_median']:.1f} us at {r['clock_hz'] / 1e6:g} MHz; "
+        f"largest spread on one vector {r['spread_per_vector']} cycles"
+    )
+    if "emulator" in r:
+        print(f"  board / emulator = {r['ratio_board_to_emulator']:.4f}")
 
 
 def print_report(r: dict) -> None:
     print(f"{r['records']} records: {r['records_passed']} PASSED, {r['records_failed']} FAILED")
+    t = tables.table("board", "variant", "target", "verdict", "cycles (median)", right=("cycles (median)",))
     for b in r["boards"]:
         for e in b["entries"]:
             c = e["cycles"]
-            cycles = f"median {c['median']:,.0f} cycles ({c['provenance']})" if "median" in c else "no cycle counts"
-            print(f"  {b['board']:<14}{e['label']:<18}{e['target']:<22}{e['verdict']:<8}{cycles}")
+            cycles = f"{c['median']:,.0f} ({c['provenance']})" if "median" in c else "none counted"
+            t.add_row(b["board"], e["label"], e["target"], e["verdict"], cycles)
+    tables.show(t)
     for p in r["emulator_vs_board"]:
         print(f"  {p['board']} {p['label']}: board / emulator = {p['ratio']:.4f}")
     if "output" in r:

@@ -8,8 +8,9 @@ import numpy as np
 
 from hasaki_hil import boards
 from hasaki_hil.build import builder as build
-from hasaki_hil.commands.options import add_json, add_place
+from hasaki_hil.commands.options import add_json, add_place, nonneg_int, positive_int
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import reference
@@ -43,7 +44,9 @@ def bench(
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
     m = v.parent
-    X = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False).X[:rows]
+    ds = data.load_csv(vectors_csv, m.n_inputs, m.n_outputs, m.output_activation, require_labels=False)
+    X = ds.X[:rows]
+    finite.check_inputs(v, X, finite.csv_place(ds))
     native = Vectors.for_variant(v, reference.native_inputs(v, X))
     n = len(native)
     # warm-up runs first, then each vector `repeat` times, in one session
@@ -81,10 +84,10 @@ def add_parser(sub) -> None:
     p.add_argument("--port", help="serial port of the board running the variant's firmware")
     add_place(p)
     p.add_argument("--vectors", required=True, metavar="CSV", help="input rows to time (labels optional)")
-    p.add_argument("--rows", type=int, default=10, help="how many rows (default 10)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed passes over the rows first (default 3)")
-    p.add_argument("--repeat", type=int, default=20, help="timed runs of each row (default 20)")
-    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    p.add_argument("--rows", type=positive_int, default=10, help="how many rows (default 10)")
+    p.add_argument("--warmup", type=nonneg_int, default=3, help="untimed passes over the rows first (default 3)")
+    p.add_argument("--repeat", type=positive_int, default=20, help="timed runs of each row (default 20)")
+    p.add_argument("--baud", type=positive_int, help="baud rate (default: the board's)")
     add_json(p)
     p.set_defaults(run=run, render="bench")
 

@@ -16,6 +16,7 @@ from hasaki_hil.commands.options import add_json
 from hasaki_hil.errors import UserError
 from hasaki_hil.gate import record as records
 from hasaki_hil.gate import verdict as gate
+from hasaki_hil.progress import Steps
 from hasaki_hil.report import assemble as report
 from hasaki_hil.resources import EXAMPLE_DIR
 from hasaki_hil.train import training
@@ -35,6 +36,8 @@ def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = 
     workdir.mkdir(parents=True, exist_ok=True)
     model_path = workdir / f"{spec['name']}.model"
     train_csv, test_csv = example_dir / spec["train"], example_dir / spec["test"]
+    steps = Steps(4 + len(boards), "demo", enabled=show_progress)
+    steps.step(f"train {spec['arch']} on {train_csv.name}")
     trained = training.train_file(
         train_csv,
         model_path,
@@ -45,10 +48,12 @@ def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = 
         name=spec["name"],
         show_progress=show_progress,
     )
+    steps.step(f"validate on {test_csv.name}")
     validated = evaluate.validate(model_path, test_csv, min_accuracy=spec["min_accuracy"])
     # The example is a 1% label-noise problem: allow 1% of decisions to move.
     thresholds = gate.Thresholds(max_flip_rate=0.01, max_accuracy_drop=0.01)
     variant_path = workdir / f"{spec['name']}.variant"
+    steps.step("quantisation gate: quantize-test --scheme auto")
     chosen = quantize_cmd.quantize_test(
         model_path, test_csv, "auto", calib=train_csv, thresholds=thresholds, out=variant_path
     )
@@ -58,6 +63,7 @@ def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = 
         return result
     tests = {}
     for board in boards:
+        steps.step(f"build and test on the emulated {board}")
         tests[board] = hil_test.run_test(
             variant_path,
             board,
@@ -69,6 +75,7 @@ def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = 
         )
     result.update(tests=tests, passed=validated["passed"] and all(t["passed"] for t in tests.values()))
     result["flash_plan"] = [flash_decision(board, t) for board, t in tests.items()]
+    steps.step("report")
     result["report"] = report.report([t["record"] for t in tests.values()], workdir / "report.html")["output"]
     return result
 

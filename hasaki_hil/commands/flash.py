@@ -38,7 +38,7 @@ from hasaki_hil.commands.options import (
     gate_thresholds,
 )
 from hasaki_hil.errors import GateFailed, UserError
-from hasaki_hil.files import docfile
+from hasaki_hil.files import docfile, elf_check
 from hasaki_hil.gate import binding, flash_policy, signing
 from hasaki_hil.gate import verdict as gate_verdict
 from hasaki_hil.model import variant as variant_mod
@@ -168,7 +168,14 @@ def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
 
 
 def emulator_gate(
-    variant_path, board: boards.Board, fw: firmware.Firmware, vectors, record: Path, thresholds, decision_threshold
+    variant_path,
+    board: boards.Board,
+    fw: firmware.Firmware,
+    vectors,
+    record: Path,
+    thresholds,
+    decision_threshold,
+    show_progress: bool = False,
 ) -> dict:
     """Run ``test --port`` against this exact serial firmware on the emulated core."""
     from hasaki_hil.commands import test as hil_test
@@ -182,7 +189,7 @@ def emulator_gate(
             vectors,
             port=port,
             record_path=record,
-            show_progress=False,
+            show_progress=show_progress,
             firmware_elf=fw.elf,
             thresholds=thresholds,
             threshold=decision_threshold,
@@ -204,6 +211,7 @@ def flash(
     threshold: float = 0.5,
     min_rows: int = binding.DEFAULT_MIN_ROWS,
     toolchain: str = "auto",
+    show_progress: bool = False,
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
@@ -216,6 +224,7 @@ def flash(
         built = build.build(variant_path, board, harness="serial", toolchain_choice=toolchain, out_dir=build_dir)
         fw = firmware.load(built["record"])
     else:
+        elf_check.check(firmware_elf, board.arch, "--firmware")  # before its record beside it is looked for
         fw = firmware.load(Path(firmware_elf).parent / "firmware.json")
         fw = replace(
             fw, elf=str(Path(firmware_elf).resolve()), sha256=firmware.sha256_file(firmware_elf)
@@ -232,7 +241,14 @@ def flash(
     if vectors is not None and emulated and not force:
         # always a fresh run: an older PASSED record never outvotes what this firmware does now
         gate = emulator_gate(
-            variant_path, board, fw, vectors, folder / "validation-serial-emulated.json", thresholds, threshold
+            variant_path,
+            board,
+            fw,
+            vectors,
+            folder / "validation-serial-emulated.json",
+            thresholds,
+            threshold,
+            show_progress=show_progress,
         )
         if not gate["passed"]:
             raise GateFailed(
@@ -349,4 +365,5 @@ def run(args) -> dict:
         thresholds=gate_thresholds(args),
         threshold=args.threshold,
         min_rows=args.min_rows,
+        show_progress=not args.json,
     )

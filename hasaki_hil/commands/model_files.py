@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
-from hasaki_hil.commands.options import add_header_flag, add_json
+from hasaki_hil.commands.options import add_header_flag, add_json, fraction
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.files import atomic
 from hasaki_hil.gate import metrics
@@ -32,7 +33,13 @@ def parse_vector(text: str, n_inputs: int) -> np.ndarray:
 def predict(model_path, inputs: list[str]) -> dict:
     model = modelfile.load(model_path)
     X = np.stack([parse_vector(t, model.n_inputs) for t in inputs])
+
+    def where(r: int, c: int) -> str:
+        return f"--input {r + 1} value {c + 1}" if len(inputs) > 1 else f"--input value {c + 1}"
+
+    finite.check_inputs(model, X, where)
     out = forward_predict(model, X)
+    finite.check_outputs(model, X, out, where)
     result = {"model": str(model_path), "sha256": model.sha256, "outputs": out.astype(float).tolist()}
     if model.is_classifier:
         result["decisions"] = np.asarray(metrics.decide(model.output_activation, out)).astype(int).tolist()
@@ -53,7 +60,9 @@ def validate(
         raise UserError("--threshold and --min-accuracy must be within [0, 1]")
     model = modelfile.load(model_path)
     ds = data.load_csv(data_path, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    finite.check_inputs(model, ds.X, finite.csv_place(ds))
     out = forward_predict(model, ds.X)
+    finite.check_outputs(model, ds.X, out, finite.csv_place(ds))
     errors = metrics.error_summary(out, ds.Y)
     errors["worst_line"] = int(ds.lines[errors["worst_row"]])
     result = {"model": str(model_path), "sha256": model.sha256, "data": str(data_path), "rows": ds.n_rows, **errors}
@@ -128,8 +137,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="errors, accuracy and confusion matrix on labelled data")
     p.add_argument("model")
     p.add_argument("data")
-    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
-    p.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this (0..1)")
+    p.add_argument("--threshold", type=fraction, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument("--min-accuracy", type=fraction, help="exit 1 when accuracy is below this (0..1)")
     p.add_argument("--per-row", metavar="CSV", help="write each row's error and outputs to this CSV")
     add_header_flag(p)
     add_json(p)

@@ -1,6 +1,7 @@
 """Options shared by several sub-commands, defined once so every command spells them alike."""
 
 import argparse
+import math
 
 from hasaki_hil.gate import verdict as gate
 
@@ -24,16 +25,16 @@ def add_header_flag(p: argparse.ArgumentParser) -> None:
 def add_gate_flags(p: argparse.ArgumentParser) -> None:
     """The gate's thresholds, the same on every command that gates; defaults from gate.Thresholds."""
     d = gate.Thresholds()
-    p.add_argument("--threshold", type=float, default=0.5, help="decision threshold for sigmoid outputs")
+    p.add_argument("--threshold", type=fraction, default=0.5, help="decision threshold for sigmoid outputs")
     p.add_argument(
         "--max-flip-rate",
-        type=float,
+        type=fraction,
         default=d.max_flip_rate,
         help=f"share of decisions that may flip ({d.max_flip_rate})",
     )
     p.add_argument(
         "--max-accuracy-drop",
-        type=float,
+        type=fraction,
         default=d.max_accuracy_drop,
         help=f"accuracy loss allowed ({d.max_accuracy_drop})",
     )
@@ -47,9 +48,9 @@ def add_gate_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-new-fp", type=_count_or_off, help="negatives the float model rejects that may fire, per class (off)"
     )
-    p.add_argument("--max-abs-error", type=float, help="largest output error allowed (off)")
+    p.add_argument("--max-abs-error", type=nonneg_float, help="largest output error allowed (off)")
     p.add_argument(
-        "--max-l2r", type=float, help=f"relative L2 error allowed (off; {gate.REGRESSOR_MAX_L2R} for regressors)"
+        "--max-l2r", type=nonneg_float, help=f"relative L2 error allowed (off; {gate.REGRESSOR_MAX_L2R} for regressors)"
     )
 
 
@@ -69,6 +70,47 @@ def gate_thresholds(args) -> gate.Thresholds:
         max_abs_error=args.max_abs_error,
         max_l2r=args.max_l2r,
     )
+
+
+def _number(text: str, kind=float):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}") from None
+    if kind is float and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count that must be >= 1 (rows, repetitions, epochs, a baud rate)."""
+    value = _number(text, int)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text}")
+    return value
+
+
+def nonneg_int(text: str) -> int:
+    """A count where 0 means none or automatic (warm-up passes, batch size, patience)."""
+    value = _number(text, int)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, not {text}")
+    return value
+
+
+def nonneg_float(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A share or a probability threshold: within [0, 1]."""
+    value = _number(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be within [0, 1], not {text}")
+    return value
 
 
 def positive_float(text: str) -> float:

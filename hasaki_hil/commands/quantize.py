@@ -2,6 +2,7 @@
 
 from hasaki_hil.commands.options import add_gate_flags, add_header_flag, add_json, gate_thresholds
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.gate import metrics
 from hasaki_hil.gate import verdict as gate
@@ -37,6 +38,7 @@ def _calib(model, calib, header, fallback=None):
     ds = data.load_csv(
         calib, model.n_inputs, model.n_outputs, model.output_activation, header=header, require_labels=False
     )
+    finite.check_inputs(model, ds.X, finite.csv_place(ds))
     return ds.X
 
 
@@ -93,11 +95,13 @@ def quantize_test(
         raise UserError(f"--threshold must be within [0, 1], got {threshold}")
     model = modelfile.load(model_path)
     ds = data.load_csv(data_path, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    finite.check_inputs(model, ds.X, finite.csv_place(ds))
     calib_X = _calib(model, calib, header, fallback=ds.X)
     ref_model = model if reference is None else modelfile.load(reference)
     if ref_model.dims != model.dims:
         raise UserError(f"--reference has dims {ref_model.dims}, the model {model.dims}")
     ref = float_predict(ref_model, ds.X)
+    finite.check_outputs(ref_model, ds.X, ref, finite.csv_place(ds))
     binary = gate.binary_classifier(model.output_activation, model.n_outputs)
     notes, t = t.defaults_note(binary), t.resolve(binary)
     result = {

@@ -5,6 +5,7 @@ from pathlib import Path
 from hasaki_hil.build import firmware
 from hasaki_hil.commands.options import add_json, positive_float
 from hasaki_hil.errors import UserError
+from hasaki_hil.files import elf_check
 from hasaki_hil.targets import emulated_serial
 
 
@@ -18,11 +19,13 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> dict:
-    return emulated_serial.serve(args.firmware, args.board or built_for(args.firmware), args.seconds)
+    board = args.board or built_for(args.firmware)
+    return emulated_serial.serve(args.firmware, board, args.seconds, show_progress=not args.json)
 
 
 def built_for(elf) -> str:
     """The board a firmware was built for, from the build's firmware.json beside it."""
+    elf_check.check(elf, None, "FIRMWARE")  # a missing or non-ELF file says so first
     record = Path(elf).parent / "firmware.json"
     if not record.is_file():
         raise UserError(

@@ -18,8 +18,10 @@ from hasaki_hil.commands.options import (
     add_toolchain,
     gate_thresholds,
     positive_float,
+    positive_int,
 )
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
 from hasaki_hil.gate import binding, metrics, signing
 from hasaki_hil.gate import record as rec_mod
@@ -59,6 +61,7 @@ def run_test(
     model = v.parent
     t = t.resolve(gate.binary_classifier(model.output_activation, model.n_outputs))
     ds = data.load_csv(vectors_csv, model.n_inputs, model.n_outputs, model.output_activation, header=header)
+    finite.check_inputs(v, ds.X, finite.csv_place(ds))  # before a build or a device sees inf
     native = reference.native_inputs(v, ds.X)
     if firmware_elf is None:
         harness = "emu" if emulate else "serial"
@@ -153,7 +156,7 @@ def add_parser(sub) -> None:
     p.add_argument("--board", required=True)
     p.add_argument("--emulate", action="store_true", help="run on the board's emulated core")
     p.add_argument("--port", help="serial port URL of a board running the serial firmware")
-    p.add_argument("--baud", type=int, help="baud rate (default: the board's)")
+    p.add_argument("--baud", type=positive_int, help="baud rate (default: the board's)")
     p.add_argument("--timeout", type=positive_float, default=2.0, help="seconds to wait for each reply (default 2)")
     add_place(p)
     add_toolchain(p)

@@ -1,6 +1,13 @@
 """The ``train`` command: a CSV file in, a float32 model file out (hasaki_hil.train.training does the work)."""
 
-from hasaki_hil.commands.options import add_header_flag, add_json
+from hasaki_hil.commands.options import (
+    add_header_flag,
+    add_json,
+    nonneg_float,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 from hasaki_hil.train import training
 
 CONFIG_KEYS = (
@@ -24,16 +31,16 @@ def add_parser(sub) -> None:
     p.add_argument("--arch", help="layer widths, input first, e.g. 12,8,4,1")
     p.add_argument("--act", help="activation per layer, e.g. relu,relu,sigmoid (default: relu..., sigmoid)")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    p.add_argument("--lr", type=float, default=0.005, help="learning rate (default 0.005)")
+    p.add_argument("--lr", type=positive_float, default=0.005, help="learning rate (default 0.005)")
     p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default 0)")
-    p.add_argument("--epochs", type=int, default=200, help="maximum epochs (default 200)")
-    p.add_argument("--batch-size", type=int, default=0, help="0 = automatic from the dataset size")
+    p.add_argument("--epochs", type=positive_int, default=200, help="maximum epochs (default 200)")
+    p.add_argument("--batch-size", type=nonneg_int, default=0, help="0 = automatic from the dataset size")
     p.add_argument("--seed", type=int, default=42, help="same seed and data give identical weights; -1 = random")
-    p.add_argument("--patience", type=int, default=0, help="early-stopping patience in epochs; 0 = automatic")
-    p.add_argument("--min-delta", type=float, default=1e-5, help="smallest validation-loss drop that counts")
-    p.add_argument("--lr-decay", type=float, default=0.0, help="lr / (1 + decay * epoch)")
+    p.add_argument("--patience", type=nonneg_int, default=0, help="early-stopping patience in epochs; 0 = automatic")
+    p.add_argument("--min-delta", type=nonneg_float, default=1e-5, help="smallest validation-loss drop that counts")
+    p.add_argument("--lr-decay", type=nonneg_float, default=0.0, help="lr / (1 + decay * epoch)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout rate on hidden layers")
-    p.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty")
+    p.add_argument("--l2", type=nonneg_float, default=0.0, help="L2 weight penalty")
     p.add_argument("--test-file", help="validate on this CSV instead of a 20%% hold-out")
     p.add_argument("--resume", metavar="MODEL", help="continue training from this model file")
     p.add_argument(

@@ -19,7 +19,9 @@ import tty
 
 from hasaki_hil import boards
 from hasaki_hil.boards import Board
-from hasaki_hil.errors import UserError
+from hasaki_hil.errors import Interrupted, UserError
+from hasaki_hil.files import elf_check
+from hasaki_hil.progress import Progress
 from hasaki_hil.targets.linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
@@ -50,7 +52,15 @@ class EmulatedSerialBoard:
         self.faults = faults or LinkFaults()
         self.reset_after_bytes = reset_after_bytes
         self.error: str | None = None
+        self.requests = 0  # frames the host has sent (each ends with a 0x00 delimiter), for progress
+        self._in_frame = False
         self._stop = threading.Event()
+
+    def _count_frames(self, data: bytes) -> None:
+        for b in data:
+            if b == 0 and self._in_frame:
+                self.requests += 1
+            self._in_frame = b != 0
 
     def _serve(self) -> None:
         from emulator.core import StopReason
@@ -73,6 +83,7 @@ class EmulatedSerialBoard:
                     if ready:
                         data = self.faults.apply(os.read(self.master, 4096))
                         received += len(data)
+                        self._count_frames(data)
                         if self.reset_after_bytes is not None and received >= self.reset_after_bytes:
                             self.reset_after_bytes = None
                             core.reset()  # the firmware restarts and announces itself with BOOT
@@ -97,12 +108,15 @@ class EmulatedSerialBoard:
         os.close(self.slave)
 
 
-def serve(elf, board_name: str, seconds: float) -> dict:
+def serve(elf, board_name: str, seconds: float, show_progress: bool = True) -> dict:
     """Serve a board's serial firmware on a pty until ``seconds`` pass or Ctrl-C."""
     import sys
     import time
 
     board = boards.get(board_name)
+    if board.emulator is None:
+        raise UserError(f"{board.name} has no emulated core here, so no emulated serial link")
+    elf_check.check(elf, board.arch, "FIRMWARE")  # before the serving thread, which would sit silent
     t0 = time.monotonic()
     served = EmulatedSerialBoard(elf, board)
     with served as port:
@@ -111,9 +125,16 @@ def serve(elf, board_name: str, seconds: float) -> dict:
             file=sys.stderr,
             flush=True,
         )
+        progress = Progress(None, "serve-emulated", enabled=show_progress, every=30.0, unit=" requests served")
         try:
-            while time.monotonic() - t0 < seconds:
+            # until the time is up, or the firmware stops (served.error says why)
+            while time.monotonic() - t0 < seconds and served.thread.is_alive():
                 time.sleep(0.2)
+                progress.update(served.requests)
         except KeyboardInterrupt:
-            pass
-    return {"firmware": str(elf), "seconds": time.monotonic() - t0, "error": served.error}
+            progress.close()
+            raise Interrupted(
+                f"stopped serving {port} after {time.monotonic() - t0:.0f} s and {served.requests} requests"
+            ) from None
+        progress.close()
+    return {"firmware": str(elf), "seconds": time.monotonic() - t0, "requests": served.requests, "error": served.error}

@@ -5,24 +5,26 @@ import math
 import os
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
+from hasaki_hil import errors
 from hasaki_hil.data import csvfile as data
+from hasaki_hil.data import finite
 from hasaki_hil.errors import UserError
+from hasaki_hil.files import paths
 from hasaki_hil.model import modelfile
 from hasaki_hil.model.activations import ACTIVATIONS
 from hasaki_hil.model.forward import normalise
 from hasaki_hil.model.mlp import Layer, Model
 from hasaki_hil.progress import Progress
+from hasaki_hil.train import limits, trainer
 from hasaki_hil.train import qat as qat_mod
-from hasaki_hil.train import trainer
 
 
-class Interrupted(UserError):
+class Interrupted(errors.Interrupted):
     """Ctrl-C during training: exit 130, the best-so-far model kept in the side file."""
-
-    exit_code = 130
 
 
 def parse_arch(text: str) -> tuple[int, ...]:
@@ -32,6 +34,7 @@ def parse_arch(text: str) -> tuple[int, ...]:
         raise UserError(f"--arch {text!r} is not a list of layer widths", hint="e.g. --arch 12,8,4,1") from None
     if len(dims) < 2 or min(dims) < 1:
         raise UserError(f"--arch {text!r} needs at least an input and an output width, all >= 1")
+    limits.check_arch(dims, text)
     return dims
 
 
@@ -112,6 +115,11 @@ def train_file(
     show_progress: bool = True,
 ) -> dict:
     """Train a model on ``data_path`` and write it to ``out``; returns a summary."""
+    # refuse a bad output now, not after the training (scripts call this without the CLI's check)
+    paths.check_outputs(
+        {"-o": out, "-o's side file": f"{out}.partial"},
+        {"DATA": data_path, "--test-file": test_file, "--resume": resume},
+    )
     base = modelfile.load(resume) if resume else None
     if base is not None:
         dims, acts = base.dims, base.activations
@@ -138,14 +146,19 @@ def train_file(
     rng = np.random.default_rng(seed)
 
     ds = data.load_csv(data_path, dims[0], dims[-1], acts[-1], header=header)
+    limits.check_memory(dims, ds.n_rows)
+    finite.check_inputs(SimpleNamespace(input_offset=0.0, input_scale=1.0), ds.X, finite.csv_place(ds))
     norm = _normalisation(ds.X, normalize, base)
 
     def prepare(X_raw):
         return normalise(X_raw, norm["input_offset"], norm["input_scale"]).astype(np.float64)
 
+    scaling = SimpleNamespace(input_offset=norm["input_offset"], input_scale=norm["input_scale"])
+    finite.check_inputs(scaling, ds.X, finite.csv_place(ds))
     X = prepare(ds.X)
     if test_file is not None:
         vs = data.load_csv(test_file, dims[0], dims[-1], acts[-1], header=header)
+        finite.check_inputs(scaling, vs.X, finite.csv_place(vs))
         X_tr, Y_tr, X_val, Y_val = X, ds.Y, prepare(vs.X), vs.Y
         split = f"test file {Path(test_file).name}"
     elif ds.n_rows < 10:
@@ -180,7 +193,8 @@ def train_file(
         "patience_used": cfg.patience or trainer.auto_patience(cfg.epochs),
     }
     side = Path(str(out) + ".partial")
-    progress = Progress(cfg.epochs, "train", enabled=show_progress)
+    # early stopping usually ends sooner than --epochs: the time left is an upper bound
+    progress = Progress(cfg.epochs, "train", enabled=show_progress, upper_bound=True, unit=" epochs")
     state = {"best": None, "last_write": 0.0, "written": None}
 
     def write_side(force: bool = False) -> None:
