@@ -125,7 +125,14 @@ def _esptool_command(board: boards.Board, fw: dict, port: str) -> list[str]:
 
 
 def emulator_gate(
-    variant_path, board: boards.Board, fw: firmware.Firmware, vectors, record: Path, thresholds, decision_threshold
+    variant_path,
+    board: boards.Board,
+    fw: firmware.Firmware,
+    vectors,
+    record: Path,
+    thresholds,
+    decision_threshold,
+    show_progress: bool = True,
 ) -> dict:
     """Run ``test --port`` against this exact serial firmware on the emulated core."""
     from hasaki_hil.commands import test as hil_test
@@ -139,7 +146,7 @@ def emulator_gate(
             vectors,
             port=port,
             record_path=record,
-            show_progress=False,
+            show_progress=show_progress,
             firmware_elf=fw.elf,
             thresholds=thresholds,
             threshold=decision_threshold,
@@ -160,6 +167,7 @@ def flash(
     thresholds: gate_verdict.Thresholds | None = None,
     threshold: float = 0.5,
     min_rows: int = binding.DEFAULT_MIN_ROWS,
+    show_progress: bool = True,
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
@@ -181,7 +189,14 @@ def flash(
     if vectors is not None and emulated and not force:
         # always a fresh run: an older PASSED record never outvotes what this firmware does now
         gate = emulator_gate(
-            variant_path, board, fw, vectors, folder / "validation-serial-emulated.json", thresholds, threshold
+            variant_path,
+            board,
+            fw,
+            vectors,
+            folder / "validation-serial-emulated.json",
+            thresholds,
+            threshold,
+            show_progress,
         )
         if not gate["passed"]:
             raise GateFailed(
@@ -245,7 +260,7 @@ def verify_model(port: str, board: boards.Board, variant_sha: str) -> dict:
 
     t = Transport(open_port(port, board.baud))
     try:
-        hello = SerialTarget(port, board.baud).handshake(t, [])
+        hello = SerialTarget(port, board.baud, board=board.name).handshake(t, [])  # refuses another board
     finally:
         t.close()
     if hello.model_hash != variant_sha:
@@ -294,4 +309,5 @@ def run(args) -> dict:
         thresholds=gate_thresholds(args),
         threshold=args.threshold,
         min_rows=args.min_rows,
+        show_progress=not args.json,
     )

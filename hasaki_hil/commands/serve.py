@@ -18,7 +18,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> dict:
-    return emulated_serial.serve(args.firmware, args.board or built_for(args.firmware), args.seconds)
+    return emulated_serial.serve(
+        args.firmware, args.board or built_for(args.firmware), args.seconds, show_progress=not args.json
+    )
 
 
 def built_for(elf) -> str:

@@ -20,6 +20,7 @@ import tty
 from hasaki_hil import boards
 from hasaki_hil.boards import Board
 from hasaki_hil.errors import UserError
+from hasaki_hil.targets.emulated_mark import EmulatedMark
 from hasaki_hil.targets.linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
@@ -50,6 +51,7 @@ class EmulatedSerialBoard:
         self.faults = faults or LinkFaults()
         self.reset_after_bytes = reset_after_bytes
         self.error: str | None = None
+        self.mark = EmulatedMark(f"{self.board.emulator.backend}:{self.board.emulator.chip}" if self.board.emulator else "")
         self._stop = threading.Event()
 
     def _serve(self) -> None:
@@ -59,10 +61,11 @@ class EmulatedSerialBoard:
         try:
             core, link = _core_and_link(self.board)
             core.load(self.elf)
+            mark = self.mark
             received = 0
             while not self._stop.is_set():
                 stop = core.run(max_cycles=RUN_BUDGET)
-                out = self.faults.apply(link.take())
+                out = self.faults.apply(mark(link.take()))
                 if out:
                     os.write(self.master, out)
                 if stop.reason is not StopReason.PERIPHERAL:
@@ -97,10 +100,13 @@ class EmulatedSerialBoard:
         os.close(self.slave)
 
 
-def serve(elf, board_name: str, seconds: float) -> dict:
-    """Serve a board's serial firmware on a pty until ``seconds`` pass or Ctrl-C."""
+def serve(elf, board_name: str, seconds: float, show_progress: bool = True) -> dict:
+    """Serve a board's serial firmware on a pty until ``seconds`` pass or Ctrl-C; the progress
+    line counts the frames the firmware has sent (replies, banners)."""
     import sys
     import time
+
+    from hasaki_hil.progress import Progress
 
     board = boards.get(board_name)
     t0 = time.monotonic()
@@ -111,9 +117,18 @@ def serve(elf, board_name: str, seconds: float) -> dict:
             file=sys.stderr,
             flush=True,
         )
+        progress = Progress(int(seconds), f"serve-emulated {board.name}", enabled=show_progress, every=5.0)
         try:
-            while time.monotonic() - t0 < seconds:
+            while time.monotonic() - t0 < seconds and served.thread.is_alive():
                 time.sleep(0.2)
+                progress.update(int(time.monotonic() - t0), f"s, {served.mark.frames} frames sent")
         except KeyboardInterrupt:
             pass
-    return {"firmware": str(elf), "seconds": time.monotonic() - t0, "error": served.error}
+        progress.close(f"s, {served.mark.frames} frames sent")
+    return {
+        "firmware": str(elf),
+        "board": board.name,
+        "seconds": time.monotonic() - t0,
+        "frames_sent": served.mark.frames,
+        "error": served.error,
+    }

@@ -9,12 +9,19 @@ from hasaki_hil.errors import UserError
 from hasaki_hil.targets.protocol import Deframer, Message, encode
 
 
+DAMAGED = Message(-1, -1, b"")  # what receive() returns when a frame arrived damaged
+
+
 class Deadline:
     def __init__(self, seconds: float):
         self.end = time.monotonic() + seconds
 
     def expired(self) -> bool:
         return time.monotonic() >= self.end
+
+    def cut(self, seconds: float) -> None:
+        """End no later than ``seconds`` from now."""
+        self.end = min(self.end, time.monotonic() + seconds)
 
 
 def open_port(url: str, baud: int) -> serial.SerialBase:
@@ -46,7 +53,8 @@ class Transport:
             raise UserError(f"writing to the serial port failed: {e}", hint="was the board unplugged?") from None
 
     def receive(self, deadline: Deadline) -> Message | None:
-        """The next decoded message, or None when the deadline passes or a frame arrives damaged."""
+        """The next decoded message, DAMAGED when a frame arrived damaged (and nothing intact
+        with it), or None when the deadline passes."""
         while not self.pending:
             if deadline.expired():
                 return None
@@ -58,7 +66,7 @@ class Transport:
                 bad = self.deframer.bad_frames
                 self.pending.extend(self.deframer.feed(chunk))
                 if not self.pending and self.deframer.bad_frames > bad:
-                    return None  # a damaged frame: let the caller ask again at once
+                    return DAMAGED  # the caller decides when to ask again
         return self.pending.pop(0)
 
     def close(self) -> None:

@@ -1,0 +1,47 @@
+"""When SerialTarget resends: a retransmission timeout learnt from the link's round trips, a
+bounded exponential back-off on silence, and a short, growing pause after damage.
+
+- Silence (no valid reply within the wait): resend, and double the wait, never past ``cap``
+  (the longest a board may take to answer, ``--timeout``). The first wait of a request is the
+  retransmission timeout (RTO): srtt + 4 rttvar of the round trips seen so far (as TCP,
+  RFC 6298), never under ``floor`` (the frames' own time on the wire plus a margin).
+- Damage (a frame that does not decode, or the board's NAK): the reply is lost, so resend
+  soon, but only after a pause of ``pause0 * 2**j`` (j: damage-ended attempts of this request
+  so far, bounded by ``cap``). The frames of a noise burst arriving within one pause end one
+  attempt, not one each, so a burst of garbage cannot spend the attempts in no time.
+- Every request stops after ``attempts`` tries or ``patience`` seconds, whichever comes first.
+
+A round trip is sampled from the last send of a request to its reply; after a resend it may
+belong to an earlier send (then it is an overestimate, and the RTO errs on the slow side).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Pacing:
+    floor: float  # seconds: no reply can come sooner (frames on the wire) plus scheduling margin
+    cap: float  # seconds: the longest single wait
+    patience: float  # seconds: a request is given up after this long
+    attempts: int  # and after this many sends
+    pause0: float = 0.002  # seconds: the first pause after damage
+    srtt: float | None = None
+    rttvar: float = 0.0
+
+    def first_wait(self) -> float:
+        if self.srtt is None:
+            return min(self.cap, max(self.floor, 0.25))
+        return min(self.cap, max(self.floor, self.srtt + 4 * self.rttvar))
+
+    def after_silence(self, wait: float) -> float:
+        return min(self.cap, wait * 2)
+
+    def pause(self, damaged_attempts: int) -> float:
+        return min(self.cap, self.pause0 * 2**damaged_attempts)
+
+    def sample(self, rtt: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
