@@ -51,7 +51,8 @@ class EmulatedSerialBoard:
         self.faults = faults or LinkFaults()
         self.reset_after_bytes = reset_after_bytes
         self.error: str | None = None
-        self.mark = EmulatedMark(f"{self.board.emulator.backend}:{self.board.emulator.chip}" if self.board.emulator else "")
+        emu = self.board.emulator
+        self.mark = EmulatedMark(f"{emu.backend}:{emu.chip}" if emu else "")
         self._stop = threading.Event()
 
     def _serve(self) -> None:

@@ -34,11 +34,14 @@ class FakeBoard:
         banner: bytes = b"fake board booting\r\n",
         noise_seconds: float = 0.0,
         replay_lag: int | None = None,
+        mute_after_runs: int | None = None,
     ):
         """``noise_seconds``: after the banner, garbage with zero bytes in it for that long, while
         requests go unanswered (a board booting at another baud rate). ``replay_lag``: before each
         genuine RUN reply, send the reply to the request that many runs earlier, as it was and
-        re-tagged with the current sequence number (a replaying link)."""
+        re-tagged with the current sequence number (a replaying link). ``mute_after_runs``: answer
+        that many runs, then nothing (a board that hangs)."""
+        self.mute_after_runs = mute_after_runs
         self.variant = variant
         self.noise_seconds, self.replay_lag = noise_seconds, replay_lag
         self.sent_replies: list[bytes] = []
@@ -64,6 +67,8 @@ class FakeBoard:
         if msg.type != protocol.RUN:
             return protocol.encode(Message(protocol.ERROR, msg.seq, bytes([3])))
         self.runs += 1
+        if self.mute_after_runs is not None and self.runs > self.mute_after_runs:
+            return b""
         if self.reset_after_runs is not None and self.runs == self.reset_after_runs:
             return self.banner + protocol.encode(Message(protocol.BOOT, 0, protocol.hello_body(self.hello)))
         x = np.frombuffer(msg.body, dtype=self.in_dtype)

@@ -6,9 +6,14 @@ bounded exponential back-off on silence, and a short, growing pause after damage
   retransmission timeout (RTO): srtt + 4 rttvar of the round trips seen so far (as TCP,
   RFC 6298), never under ``floor`` (the frames' own time on the wire plus a margin).
 - Damage (a frame that does not decode, or the board's NAK): the reply is lost, so resend
-  soon, but only after a pause of ``pause0 * 2**j`` (j: damage-ended attempts of this request
-  so far, bounded by ``cap``). The frames of a noise burst arriving within one pause end one
-  attempt, not one each, so a burst of garbage cannot spend the attempts in no time.
+  soon, but only after a pause of ``pause0 * growth**j`` (j: damage-ended attempts of this
+  request so far), at most ``max(pause_cap, floor)``, and only once the line has been quiet
+  for ``quiet`` (no bytes at all). The frames of a noise burst arriving within one pause end
+  one attempt, not one each, so a burst of garbage cannot spend the attempts in no time. The
+  handshake grows its pause by 1.5 from 5 ms to 250 ms (a board booting at another baud
+  rate); runs by 1.2 from 1 ms to 100 ms: on a link that damages half the frames, doubling
+  would make the expected pause grow without bound, and 40 attempts at 1.2 still outlast
+  over 2 s of noise.
 - Every request stops after ``attempts`` tries or ``patience`` seconds, whichever comes first.
 
 A round trip is sampled from the last send of a request to its reply; after a resend it may
@@ -24,7 +29,10 @@ class Pacing:
     cap: float  # seconds: the longest single wait
     patience: float  # seconds: a request is given up after this long
     attempts: int  # and after this many sends
-    pause0: float = 0.002  # seconds: the first pause after damage
+    pause0: float = 0.001  # seconds: the first pause after damage
+    growth: float = 1.2  # of the pause, per damage-ended attempt
+    pause_cap: float = 0.1  # seconds: the longest pause after damage
+    quiet: float = 0.001  # seconds without a byte before a resend after damage
     srtt: float | None = None
     rttvar: float = 0.0
 
@@ -37,7 +45,7 @@ class Pacing:
         return min(self.cap, wait * 2)
 
     def pause(self, damaged_attempts: int) -> float:
-        return min(self.cap, self.pause0 * 2**damaged_attempts)
+        return min(self.cap, max(self.pause_cap, self.floor), self.pause0 * self.growth**damaged_attempts)
 
     def sample(self, rtt: float) -> None:
         if self.srtt is None:

@@ -11,13 +11,12 @@ messages out; transports and deadlines live in ``transport`` and ``serial_target
 import struct
 from dataclasses import dataclass
 
+# the payload limit and layout live in one place, shared with the firmware build's check
+from hasaki_hil.build.link_frames import HEAD, HELLO_FIXED, MAX_FRAME, RUN_REPLY_HEAD, frame_sizes  # noqa: F401
+
 VERSION = 2  # 2: 16-bit sequence numbers, replies carry their input's digest, the emulated flag
 HELLO, RUN = 0x01, 0x02  # host -> board
 BOOT, HELLO_REPLY, RUN_REPLY, NAK, ERROR = 0x80, 0x81, 0x82, 0x83, 0xFF  # board -> host
-MAX_FRAME = 512  # bytes of payload; longer frames are garbage by definition (HSK_LINK_LIMIT in C)
-HEAD = 4  # version, type, sequence number u16
-RUN_REPLY_HEAD = 7  # status u8, input digest u16, cycles u32
-HELLO_FIXED = 43  # name length, clock, counter, model hash, n_in, n_out, flags (plus the name)
 EMULATED = 0x04  # HELLO flags bit 2: set by the emulated link on its way to the host, never by firmware
 
 STATUS = {0: "ok", 1: "bad input length", 2: "bad request", 3: "unknown type", 4: "model error"}
@@ -109,15 +108,6 @@ def decode(frame: bytes) -> Message:
 def digest(body: bytes) -> int:
     """What a RUN_REPLY echoes of its request: the CRC-16 of the request's body (the input)."""
     return crc16(body)
-
-
-def frame_sizes(n_in: int, in_width: int, n_out: int, out_width: int, board: str) -> dict:
-    """Payload bytes of the frames a firmware with this model exchanges (HSK_LINK_MAX in C)."""
-    return {
-        "RUN": HEAD + n_in * in_width,
-        "RUN_REPLY": HEAD + RUN_REPLY_HEAD + n_out * out_width,
-        "HELLO_REPLY": HEAD + HELLO_FIXED + len(board),
-    }
 
 
 class Deframer:

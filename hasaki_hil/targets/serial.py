@@ -34,7 +34,9 @@ class SerialTarget:
         self.timeout, self.retries, self.handshake_timeout = timeout, retries, handshake_timeout
         self.seq = 0
         self.link = {"resends": 0, "naks": 0, "stale_replies": 0, "wrong_digest": 0}
-        self.pacing = Pacing(floor=MARGIN, cap=timeout, patience=3 * timeout, attempts=retries + 1)
+        self.pacing = Pacing(
+            floor=MARGIN, cap=timeout, patience=3 * timeout, attempts=retries + 1, quiet=self._wire_time(3) - MARGIN
+        )
 
     def _next_seq(self) -> int:
         self.seq = (self.seq + 1) & 0xFFFF or 1  # 0 is the BOOT banner's
@@ -60,7 +62,14 @@ class SerialTarget:
             sent = time.monotonic()
             deadline = Deadline(min(wait, max(0.0, start + pacing.patience - sent)))
             cause = "no reply"
-            while (msg := t.receive(deadline)) is not None:
+            while True:
+                msg = t.receive(deadline)
+                if msg is None:
+                    busy = time.monotonic() - t.last_byte < pacing.quiet
+                    if cause != "no reply" and busy and time.monotonic() - start < pacing.patience:
+                        deadline = Deadline(pacing.quiet)  # bytes still coming (a burst): wait till it ends
+                        continue
+                    break
                 if msg is DAMAGED or msg.type == protocol.NAK:
                     if msg.type == protocol.NAK:
                         self.link["naks"] += 1
@@ -94,7 +103,9 @@ class SerialTarget:
                         continue
                 pacing.sample(time.monotonic() - sent)
                 return msg
-            faults.append({"request": what, "attempt": attempt, "cause": cause})
+            faults.append(
+                {"request": what, "attempt": attempt, "cause": cause, "waited": round(time.monotonic() - sent, 4)}
+            )
             if time.monotonic() - start >= pacing.patience:
                 break
             if cause in ("no reply", "a reply to another input"):
@@ -113,8 +124,12 @@ class SerialTarget:
         pacing = Pacing(
             floor=self._wire_time(HELLO_REPLY_BYTES),
             cap=self.handshake_timeout / 2,
-            patience=self.handshake_timeout,
+            patience=2 * self.handshake_timeout,
             attempts=self.retries + 1,
+            pause0=0.005,
+            growth=1.5,
+            pause_cap=0.25,
+            quiet=self._wire_time(3),
         )
         msg = self._request(t, protocol.HELLO, b"", protocol.HELLO_REPLY, "the handshake", faults, pacing)
         try:
