@@ -65,7 +65,9 @@ class EmulatedSerialBoard:
             mark = self.mark
             received = 0
             while not self._stop.is_set():
-                stop = core.run(max_cycles=RUN_BUDGET)
+                # the soft UART drives its RX pin edge to edge (emulator/avr/softuart.py: run_core)
+                run = getattr(link, "run_core", None)
+                stop = run(RUN_BUDGET) if run else core.run(max_cycles=RUN_BUDGET)
                 out = self.faults.apply(mark(link.take()))
                 if out:
                     os.write(self.master, out)
