@@ -51,8 +51,8 @@ def main() -> None:
             result = SerialTarget(port, 9600, board="attiny85").run(None, Vectors.for_variant(v, native))
         serial_s = time.perf_counter() - t0
         same = np.array_equal(result.outputs, reference.run(v, native, native=True).q_outputs)
-        print(f"serial run, {len(native)} rows: {serial_s:.1f} s; outputs "
-              f"{'identical to the host reference' if same else 'DIFFERENT'}; {result.info['resends']} resends")  # fmt: skip
+        outputs = "identical to the host reference" if same else "DIFFERENT"
+        print(f"serial run, {len(native)} rows: {serial_s:.1f} s; outputs {outputs}; {result.info['resends']} resends")
         if args.rows:
             return
         cmd = [sys.executable, "-m", "hasaki_hil", "flash", str(path), "--board", "attiny85", "--dry-run",
@@ -62,8 +62,10 @@ def main() -> None:
         flash_s = time.perf_counter() - t0
         progress = [line for line in done.stderr.splitlines() if line.startswith("test ")]
         verdict = (done.stdout.strip() or done.stderr.strip()).splitlines()[-1:]
-        print(f"flash --board attiny85 --dry-run --vectors test.csv: {flash_s:.1f} s (exit {done.returncode}); "
-              f"before: {BEFORE_S:.0f} s; budget {BUDGET_S:.0f} s; {len(progress)} progress lines\n  {verdict}")  # fmt: skip
+        print(
+            f"flash --board attiny85 --dry-run --vectors test.csv: {flash_s:.1f} s (exit {done.returncode}); "
+            f"before: {BEFORE_S:.0f} s; budget {BUDGET_S:.0f} s; {len(progress)} progress lines\n  {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import pytest
 from hasaki_hil import boards
 from hasaki_hil.build import builder as build
 from hasaki_hil.data import csvfile as data_mod
-from hasaki_hil.errors import UserError
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import quantize, reference
 from hasaki_hil.targets.base import DeviceError, Vectors
@@ -237,7 +236,8 @@ def test_the_firmware_refuses_to_compile_a_frame_over_the_limit(tmp_path):
     if shutil.which("gcc") is None:
         pytest.skip("no host C compiler")
     (tmp_path / "hsk_model.h").write_text(
-        "#include <stdint.h>\ntypedef float hsk_in_t;\ntypedef float hsk_out_t;\n#define HSK_N_IN 4\n#define HSK_N_OUT 126\n"
+        "#include <stdint.h>\ntypedef float hsk_in_t;\ntypedef float hsk_out_t;\n"
+        "#define HSK_N_IN 4\n#define HSK_N_OUT 126\n"
     )
     src = tmp_path / "t.c"
     src.write_text('#define HSK_BOARD_NAME "uno"\n#include "hsk_model.h"\n#include "hsk_link_limits.h"\n')
