@@ -244,3 +244,27 @@ def test_the_firmware_refuses_to_compile_a_frame_over_the_limit(tmp_path):
     cmd = ["gcc", "-std=c99", "-fsyntax-only", f"-I{tmp_path}", f"-I{RUNTIME_DIR}", str(src)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode != 0 and "protocol_limit_of_512_bytes" in done.stderr
+
+
+def test_serve_emulated_takes_the_board_from_firmware_json_and_shows_progress(setup):
+    """An ATtiny85 ELF served without --board is served as an attiny85 (its firmware.json says
+    so), announces itself as emulated, and the server prints progress while it runs."""
+    import re
+    import subprocess
+    import sys
+
+    d, csv, path, _ = setup
+    fw = build.build(path, "attiny85", harness="serial", toolchain_choice="system", out_dir=d / "t85")["firmware"]
+    cmd = [sys.executable, "-m", "hasaki_hil", "serve-emulated", fw["elf"], "--seconds", "5"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("attiny85 firmware running on the emulated core"), line
+        port = re.search(r"port (\S+)", line)[1]
+        v, native, vectors = _vectors(path, csv, rows=20)
+        result = SerialTarget(port, 9600, board="attiny85").run(None, vectors)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert _wrong(v, native, result) == 0 and result.info["emulated_core"] == "avr:attiny85"
+    assert proc.returncode == 0 and "serve-emulated attiny85" in err and "frames sent" in err
