@@ -4,7 +4,9 @@ bounded exponential back-off on silence, and a short, growing pause after damage
 - Silence (no valid reply within the wait): resend, and double the wait, never past ``cap``
   (the longest a board may take to answer, ``--timeout``). The first wait of a request is the
   retransmission timeout (RTO): srtt + 4 rttvar of the round trips seen so far (as TCP,
-  RFC 6298), never under ``floor`` (the frames' own time on the wire plus a margin).
+  RFC 6298), never under ``floor`` (the frames' own time on the wire plus a margin); before
+  the first round trip of its kind it is ``cap``, so a board whose inference takes a second is
+  not flooded with resends it would answer one after another.
 - Damage (a frame that does not decode, or the board's NAK): the reply is lost, so resend
   soon, but only after a pause of ``pause0 * growth**j`` (j: damage-ended attempts of this
   request so far), at most ``max(pause_cap, floor)``, and only once the line has been quiet
@@ -16,8 +18,8 @@ bounded exponential back-off on silence, and a short, growing pause after damage
   over 2 s of noise.
 - Every request stops after ``attempts`` tries or ``patience`` seconds, whichever comes first.
 
-A round trip is sampled from the last send of a request to its reply; after a resend it may
-belong to an earlier send (then it is an overestimate, and the RTO errs on the slow side).
+Round trips are sampled only from requests answered at the first attempt (Karn's rule: after
+a resend, which send a reply answers cannot be told).
 """
 
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ class Pacing:
 
     def first_wait(self) -> float:
         if self.srtt is None:
-            return min(self.cap, max(self.floor, 0.25))
+            return self.cap
         return min(self.cap, max(self.floor, self.srtt + 4 * self.rttvar))
 
     def after_silence(self, wait: float) -> float:

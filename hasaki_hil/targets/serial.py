@@ -101,7 +101,8 @@ class SerialTarget:
                         self.link["wrong_digest"] += 1  # it answers another input: never ours
                         cause = "a reply to another input"
                         continue
-                pacing.sample(time.monotonic() - sent)
+                if attempt == 1:  # Karn: after a resend, whose reply this is cannot be told
+                    pacing.sample(time.monotonic() - sent)
                 return msg
             faults.append(
                 {"request": what, "attempt": attempt, "cause": cause, "waited": round(time.monotonic() - sent, 4)}
@@ -136,7 +137,6 @@ class SerialTarget:
             hello = protocol.parse_hello(msg.body)
         except FrameError as e:
             raise DeviceError(f"the board's handshake is malformed: {e}") from None
-        self.pacing.srtt = pacing.srtt  # a first round trip for the runs' timeout
         if self.board is not None and hello.board != self.board:
             raise DeviceError(
                 f"the firmware on {self.url} says it is a {hello.board}, not a {self.board}; refusing its results",
