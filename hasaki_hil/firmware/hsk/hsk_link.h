@@ -4,7 +4,7 @@
  * of the protocol) and HSK_BOARD_NAME, and supplies hsk_link_getc (blocking read of one
  * byte), hsk_link_putc, and hsk_link_run, which runs the model on hsk_in into hsk_out and
  * reports the cycles of the inference; hsk_link_serve() then announces the board and
- * answers HELLO and RUN forever.
+ * answers HELLO and RUN forever (and a damaged frame with NAK).
  */
 #ifndef HSK_LINK_H
 #define HSK_LINK_H
@@ -18,9 +18,9 @@
 #define HSK_MSG_HELLO_REPLY 0x81
 #define HSK_MSG_RUN_REPLY 0x82
 #define HSK_MSG_NAK 0x83 /* a frame arrived damaged: the host resends at once instead of waiting */
-#define HSK_LINK_BAD 0xFFFF
 #define HSK_MSG_ERROR 0xFF
-#include "hsk_link_limits.h"
+#define HSK_LINK_BAD 0xFFFF /* hsk_link_receive: a damaged or oversized frame */
+#include "hsk_link_limits.h" /* HSK_LINK_MAX from the model, checked against the protocol's limit */
 
 static uint8_t hsk_link_getc(void);
 static void hsk_link_putc(uint8_t b);
