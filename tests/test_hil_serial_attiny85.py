@@ -2,6 +2,7 @@
 to a pseudo-terminal by emulator/avr/softuart.py: `hasaki-hil test --port` gets the host
 reference's outputs and --emulate's verdict; and the bridge itself, bit by bit."""
 
+import functools
 import json
 import shutil
 import subprocess
@@ -146,7 +147,7 @@ def test_run_core_drives_rx_edge_to_edge_like_the_pin_hook(echo_elf):
     finished = []
     for fast in (False, True):
         core, uart = _bridged(echo_elf)
-        run = (lambda n: uart.run_core(n)) if fast else (lambda n: core.run(max_cycles=n))
+        run = uart.run_core if fast else functools.partial(lambda c, n: c.run(max_cycles=n), core)
         assert run(100_000).reason is StopReason.PERIPHERAL
         ends = []
         for sent in (bytes([0x00, 0x55, 0xAA, 0x7E]), bytes([0xFE, 0x01, 0x80, 0xFF])):
