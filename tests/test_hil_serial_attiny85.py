@@ -2,6 +2,7 @@
 to a pseudo-terminal by emulator/avr/softuart.py: `hasaki-hil test --port` gets the host
 reference's outputs and --emulate's verdict; and the bridge itself, bit by bit."""
 
+import functools
 import json
 import shutil
 import subprocess
@@ -137,3 +138,23 @@ def test_the_bridge_resets_with_the_core(echo_elf):
     uart.feed(b"\x30\x31\x32\x33")
     core.run(max_cycles=10_000_000)
     assert uart.take() == b"\x31\x32\x33\x34"
+
+
+def test_run_core_drives_rx_edge_to_edge_like_the_pin_hook(echo_elf):
+    """SoftUart.run_core (the pty bridge's fast path: PIN hook off while bytes are queued, the
+    core run from edge to edge of the RX line) receives and answers what the hook path does,
+    within a few cycles of it (a level change is seen at the next instruction boundary)."""
+    finished = []
+    for fast in (False, True):
+        core, uart = _bridged(echo_elf)
+        run = uart.run_core if fast else functools.partial(lambda c, n: c.run(max_cycles=n), core)
+        assert run(100_000).reason is StopReason.PERIPHERAL
+        ends = []
+        for sent in (bytes([0x00, 0x55, 0xAA, 0x7E]), bytes([0xFE, 0x01, 0x80, 0xFF])):
+            uart.feed(sent)
+            stop = run(10_000_000)
+            assert stop.reason is StopReason.PERIPHERAL and uart.pending_rx == 0
+            assert uart.take() == bytes((b + 1) & 0xFF for b in sent) and uart.framing_errors == 0
+            ends.append(stop.cycles)
+        finished.append(ends)
+    assert all(abs(a - b) <= 16 for a, b in zip(*finished)), finished

@@ -54,7 +54,7 @@ def test_place_runs_the_gate_end_to_end_and_releases_the_place(coordinator, cli)
     r = json.loads(out)
     assert r["verdict"] == "PASSED" and r["place"] == PLACE and r["host_reference_mismatches"] == 0
     assert r["port"].startswith("rfc2217://127.0.0.1:") and r["target"] == f"serial:{r['port']}"
-    assert r["cycles"]["provenance"] == "hardware"
+    assert r["cycles"]["provenance"] == "emulated"  # an emulated uno behind the place: never "hardware"
     assert json.loads((d / "place.json").read_text())["place"] == PLACE  # the record names the farm's board
     code, out, err = cli("test", variant, "--board", "uno", "--port", pty, "--vectors", vectors, "--json")
     local = json.loads(out)
@@ -70,7 +70,7 @@ def test_bench_through_a_place(coordinator, cli):
     )  # fmt: skip
     assert code == 0, err
     r = json.loads(out)
-    assert r["place"] == PLACE and r["provenance"] == "hardware" and r["ratio_board_to_emulator"] == 1.0
+    assert r["place"] == PLACE and r["provenance"] == "emulated" and r["ratio_emulated_link_to_emulator"] == 1.0
     assert PLACE not in acquired_places(lab)
 
 

@@ -55,7 +55,7 @@ def test_rfc2217_through_ser2net_gives_the_ptys_outputs_and_cycles(setup, cli):
     assert remote["target"] == f"serial:{server.url}" and server.url.startswith("rfc2217://127.0.0.1:")
     assert remote["host_reference_mismatches"] == 0 == local["host_reference_mismatches"]
     assert remote["metrics"] == local["metrics"] and remote["cycles"] == local["cycles"]
-    assert remote["cycles"]["provenance"] == "hardware" and remote["link_retries"] == 0
+    assert remote["cycles"]["provenance"] == "emulated" and remote["link_retries"] == 0
 
 
 def test_socket_url_runs_test_bench_and_the_post_upload_check(setup, cli):
@@ -76,7 +76,7 @@ def test_socket_url_runs_test_bench_and_the_post_upload_check(setup, cli):
     assert np.array_equal(over_tcp.outputs, on_pty.outputs) and np.array_equal(over_tcp.cycles, on_pty.cycles)
     assert code == 0, err
     bench = json.loads(out)
-    assert bench["provenance"] == "hardware" and bench["ratio_board_to_emulator"] == 1.0
+    assert bench["provenance"] == "emulated" and bench["ratio_emulated_link_to_emulator"] == 1.0
     assert hello["model_hash"] == v.sha256 and hello["board"] == "uno"
 
 

@@ -120,6 +120,27 @@ class AvrCore:
         """For peripherals: ``callback`` runs at every ``reset()`` (and so at ``load``)."""
         self._resets.append(callback)
 
+    def read_hook_enabled(self, address: int, enabled: bool) -> None:
+        """For peripherals, after ``load``: switch an attached read hook off (reads then return the
+        data space's byte, which the peripheral keeps up to date) and on again. A soft UART feeding
+        bytes does this, so that a firmware polling its pin costs no call into Python per read."""
+        if address not in self._read_hooks:
+            raise EmulatorError(f"no read hook attached at 0x{address:02x}")
+        self._require()
+        if enabled:
+            self._hooked[address] |= _avrcore.HOOK_READ
+        else:
+            self._hooked[address] &= ~_avrcore.HOOK_READ & 0xFF
+
+    def run_to_cycle(self, cycle: int) -> Stop | None:
+        """Run until the cycle count reaches ``cycle`` (at the instruction boundary at or just after
+        it): None when it got there, else the Stop that came first. Faults raise as in ``run``."""
+        cpu = self._require()
+        code = cpu.run(max(cycle, cpu.cycles), 2**64 - 1, -1)
+        if code == _avrcore.STOP_CYCLES:
+            return None
+        return self._stop(code, cycle - cpu.cycles)
+
     def request_stop(self) -> None:
         """For peripherals: end the run after the current instruction (StopReason.PERIPHERAL)."""
         self._require().request_stop()
@@ -166,7 +187,7 @@ class AvrCore:
             flash=self._flash,
             data=self._data,
             costs=self._costs.tobytes(),
-            hooked=bytes(hooked),
+            hooked=hooked,  # live: read_hook_enabled() switches a read hook off and on
             hook=self._hook,
             layout=(self.mcu.sreg, self.mcu.sph, self.mcu.spl, self.mcu.io_end, self.mcu.ramend,
                     self._stack_limit(image)),
@@ -174,6 +195,7 @@ class AvrCore:
                     for t in timers],
             interrupts=(self.mcu.vector_words, timing.entry_cycles, timing.after_i_set, timing.wake_cycles),
         )  # fmt: skip
+        self._hooked = hooked
         self._image = image
         self._symbols = {}
         self.reset()
@@ -348,6 +370,10 @@ class AvrCore:
         until_word = -1 if until is None else until // 2
         insn_limit = 2**64 - 1 if max_instructions is None else cpu.instructions + max_instructions
         code = cpu.run(cpu.cycles + max_cycles, insn_limit, until_word)
+        return self._stop(code, max_cycles)
+
+    def _stop(self, code: int, max_cycles: int) -> Stop:
+        cpu = self._require()
         pc, cycles = cpu.pc * 2, cpu.cycles
         if code in _STOPS:
             return Stop(_STOPS[code], pc, cycles, cpu.instructions)

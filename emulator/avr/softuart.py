@@ -14,6 +14,15 @@ output drives, or a pull-up). Writes to PIN (which toggle PORT bits) are not emu
 When the firmware reads PIN twice in a row with no frame in flight or queued, and writes
 neither PORT nor DDR in between, it is waiting for the host: the run stops with
 ``StopReason.PERIPHERAL`` so the host can feed more bytes and run again.
+
+``run_core`` is the fast way to run while bytes are queued: a firmware polling its RX pin
+between bytes reads it hundreds of times a byte, and a call into Python per read made a
+7,150-row run on the ATtiny85 take minutes. While frames are queued it switches the PIN read
+hook off, keeps the PIN byte in the data space at the RX level, and runs the core from edge to
+edge of the RX line (``AvrCore.run_to_cycle``), so the firmware polls at C speed; a level
+change is then seen at the first instruction boundary at or after its cycle (a cycle or two
+late at most, as a real pin's input synchroniser delays it too). With nothing queued it runs
+with the hook on, which is how it sees the firmware wait for the host.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ class SoftUart:
         if port is None:
             raise EmulatorError(f"{core.mcu.name} has no port B in emulator/avr/mcu.py")
         self._core = core
+        self._data = core._data  # the data space the C loop reads and writes (same package)
         self._regs = port
         self._tx_mask, self._rx_mask = 1 << tx_bit, 1 << rx_bit
         self.bit_cycles = clock_hz / baud
@@ -50,6 +60,8 @@ class SoftUart:
         self._level = 1
         self._frame: list[tuple[int, int]] | None = None  # (cycle, level) from the start bit's edge on
         self.framing_errors = 0
+        self._driving = False  # run_core is driving the RX level into the PIN byte
+        self._rx_level = 1
 
     def feed(self, data: bytes) -> None:
         """Bytes for the firmware to receive, in order, starting now."""
@@ -75,7 +87,7 @@ class SoftUart:
     # -- TX ------------------------------------------------------------------------
 
     def _reg(self, address: int) -> int:
-        return self._core.mem_read(address, 1)[0]
+        return self._data[address]
 
     def _tx_level(self) -> int:
         if self._reg(self._regs.ddr) & self._tx_mask:
@@ -84,6 +96,8 @@ class SoftUart:
 
     def _write_level(self, value: int, cycle: int) -> None:
         self._idle_polls = 0
+        if self._driving:
+            self._drive_pin()
         self._decode_until(cycle)
         level = self._tx_level()  # the core stored the value before calling the hook
         if level == self._level:
@@ -136,3 +150,60 @@ class SoftUart:
                 self._core.request_stop()
         value = self._reg(self._regs.port) & ~self._rx_mask
         return value | (self._rx_mask if rx else 0)
+
+    # -- running edge to edge ------------------------------------------------------
+
+    def _edges(self, after: float) -> list[tuple[float, int]]:
+        """(cycle, level) of every change of the RX line after cycle ``after``, from the queue."""
+        edges, level = [], 1
+        for start, byte in self._rx:
+            bits = [0, *((byte >> i) & 1 for i in range(8)), 1]
+            for k, bit in enumerate(bits):
+                if bit != level:
+                    level = bit
+                    t = start + k * self.bit_cycles
+                    if t > after:
+                        edges.append((t, bit))
+        return edges
+
+    def _level_now(self, cycle: float) -> int:
+        for start, byte in self._rx:
+            if start <= cycle < start + FRAME_BITS * self.bit_cycles:
+                k = int((cycle - start) // self.bit_cycles)
+                return 0 if k == 0 else 1 if k == 9 else byte >> (k - 1) & 1
+        return 1
+
+    def _drive_pin(self) -> None:
+        pin, port = self._regs.pin, self._regs.port
+        rx = self._rx_mask if self._rx_level else 0
+        self._data[pin] = (self._data[port] & ~self._rx_mask & 0xFF) | rx
+
+    def run_core(self, max_cycles: int):
+        """Run the core up to ``max_cycles``: edge to edge of the RX line while bytes are queued,
+        then with the PIN hook on until the firmware waits for the host (``StopReason.PERIPHERAL``)."""
+        core = self._core
+        limit = core.cycles + max_cycles
+        if self._rx:
+            core.read_hook_enabled(self._regs.pin, False)
+            self._driving = True
+            try:
+                self._rx_level = self._level_now(core.cycles)
+                self._drive_pin()
+                for cycle, level in self._edges(core.cycles):
+                    if cycle >= limit:
+                        break
+                    stop = core.run_to_cycle(int(-(-cycle // 1)))  # the first whole cycle at or after the edge
+                    if stop is not None:
+                        return stop
+                    self._rx_level = level
+                    self._drive_pin()
+                end = self._rx[-1][0] + FRAME_BITS * self.bit_cycles
+                if end < limit:
+                    stop = core.run_to_cycle(int(-(-end // 1)))
+                    if stop is not None:
+                        return stop
+            finally:
+                self._driving = False
+                core.read_hook_enabled(self._regs.pin, True)
+            self._rx = [(s, b) for s, b in self._rx if s + FRAME_BITS * self.bit_cycles > core.cycles]
+        return core.run(max_cycles=max(1, limit - core.cycles))

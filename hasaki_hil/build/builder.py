@@ -185,6 +185,10 @@ def build(
         v = variant_mod.load(source)
         name, variant_sha, model_sha = v.sha256[:12], v.sha256, v.parent_sha256
         harness_file, defines = (HARNESSES[harness], ()) if harness == "emu" else serial_harness(board, driver)
+        if harness == "serial":
+            from hasaki_hil.build import link_frames
+
+            link_frames.check(v, board.name)  # before compiling: a frame over the protocol's limit
     out_dir = Path(out_dir or BUILD_ROOT / board.name / f"{name}-{harness}").resolve()  # the compiler runs in it
     out_dir.mkdir(parents=True, exist_ok=True)
     if source.suffix != ".h":

@@ -313,7 +313,7 @@ def verify_model(port: str, board: boards.Board, variant_sha: str) -> dict:
 
     t = Transport(open_port(port, board.baud))
     try:
-        hello = SerialTarget(port, board.baud).handshake(t, [])
+        hello = SerialTarget(port, board.baud, board=board.name).handshake(t, [])  # refuses another board
     finally:
         t.close()
     if hello.model_hash != variant_sha:

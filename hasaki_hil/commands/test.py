@@ -77,7 +77,7 @@ def run_test(
     else:
         from hasaki_hil.targets.serial import SerialTarget
 
-        target = SerialTarget(port, baud or board.baud, timeout=timeout)
+        target = SerialTarget(port, baud or board.baud, timeout=timeout, board=board.name)
     firmware_ref = FirmwareRef(fw.elf, fw.variant_sha256)
     result = target.run(firmware_ref, Vectors.for_variant(v, native), progress.update)
     kind = target.kind

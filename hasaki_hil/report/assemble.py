@@ -83,6 +83,7 @@ def _pairs(entries: list[dict]) -> list[dict]:
     for board, sha in keys:
         runs = [e for e in entries if (e["board"], e["variant_sha256"]) == (board, sha) and e["cycles"].get("median")]
         emu = [e for e in runs if e["cycles"]["provenance"] in _EMULATED]
+        # only a real board's counter: an "emulated" one is the emulator again, never a board figure
         hw = [e for e in runs if e["cycles"]["provenance"] == "hardware"]
         if emu and hw:
             e_med, h_med = emu[0]["cycles"]["median"], hw[0]["cycles"]["median"]

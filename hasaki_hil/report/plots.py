@@ -13,7 +13,8 @@ matplotlib.use("Agg")  # before pyplot: headless machines and CI have no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-_PROVENANCE_COLOURS = {"exact": "#2b6cb0", "estimate": "#7f9cc9", "hardware": "#c05621"}
+# "emulated": a board counter read over an emulated link (the same core as the emulator's)
+_PROVENANCE_COLOURS = {"exact": "#2b6cb0", "estimate": "#7f9cc9", "hardware": "#c05621", "emulated": "#6b46c1"}
 
 
 def _png(fig) -> bytes:

@@ -22,6 +22,7 @@ from hasaki_hil.boards import Board
 from hasaki_hil.errors import Interrupted, UserError
 from hasaki_hil.files import elf_check
 from hasaki_hil.progress import Progress
+from hasaki_hil.targets.emulated_mark import EmulatedMark
 from hasaki_hil.targets.linkfaults import LinkFaults
 
 RUN_BUDGET = 500_000_000  # cycles per burst of work: far above one request's worth
@@ -54,6 +55,8 @@ class EmulatedSerialBoard:
         self.error: str | None = None
         self.requests = 0  # frames the host has sent (each ends with a 0x00 delimiter), for progress
         self._in_frame = False
+        emu = self.board.emulator
+        self.mark = EmulatedMark(f"{emu.backend}:{emu.chip}" if emu else "")
         self._stop = threading.Event()
 
     def _count_frames(self, data: bytes) -> None:
@@ -69,10 +72,13 @@ class EmulatedSerialBoard:
         try:
             core, link = _core_and_link(self.board)
             core.load(self.elf)
+            mark = self.mark
             received = 0
             while not self._stop.is_set():
-                stop = core.run(max_cycles=RUN_BUDGET)
-                out = self.faults.apply(link.take())
+                # the soft UART drives its RX pin edge to edge (emulator/avr/softuart.py: run_core)
+                run = getattr(link, "run_core", None)
+                stop = run(RUN_BUDGET) if run else core.run(max_cycles=RUN_BUDGET)
+                out = self.faults.apply(mark(link.take()))
                 if out:
                     os.write(self.master, out)
                 if stop.reason is not StopReason.PERIPHERAL:
@@ -125,7 +131,9 @@ def serve(elf, board_name: str, seconds: float, show_progress: bool = True) -> d
             file=sys.stderr,
             flush=True,
         )
-        progress = Progress(None, "serve-emulated", enabled=show_progress, every=30.0, unit=" requests served")
+        progress = Progress(
+            None, f"serve-emulated {board.name}", enabled=show_progress, every=30.0, unit=" requests served"
+        )
         try:
             # until the time is up, or the firmware stops (served.error says why)
             while time.monotonic() - t0 < seconds and served.thread.is_alive():
@@ -137,4 +145,11 @@ def serve(elf, board_name: str, seconds: float, show_progress: bool = True) -> d
                 f"stopped serving {port} after {time.monotonic() - t0:.0f} s and {served.requests} requests"
             ) from None
         progress.close()
-    return {"firmware": str(elf), "seconds": time.monotonic() - t0, "requests": served.requests, "error": served.error}
+    return {
+        "firmware": str(elf),
+        "board": board.name,
+        "seconds": time.monotonic() - t0,
+        "requests": served.requests,
+        "frames_sent": served.mark.frames,
+        "error": served.error,
+    }

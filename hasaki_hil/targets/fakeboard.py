@@ -32,8 +32,19 @@ class FakeBoard:
         reset_after_runs: int | None = None,
         silent: bool = False,
         banner: bytes = b"fake board booting\r\n",
+        noise_seconds: float = 0.0,
+        replay_lag: int | None = None,
+        mute_after_runs: int | None = None,
     ):
+        """``noise_seconds``: after the banner, garbage with zero bytes in it for that long, while
+        requests go unanswered (a board booting at another baud rate). ``replay_lag``: before each
+        genuine RUN reply, send the reply to the request that many runs earlier, as it was and
+        re-tagged with the current sequence number (a replaying link). ``mute_after_runs``: answer
+        that many runs, then nothing (a board that hangs)."""
+        self.mute_after_runs = mute_after_runs
         self.variant = variant
+        self.noise_seconds, self.replay_lag = noise_seconds, replay_lag
+        self.sent_replies: list[bytes] = []
         self.faults = LinkFaults(flip_rate, drop_rate, insert_rate, seed)  # both directions
         self.reset_after_runs, self.silent, self.banner = reset_after_runs, silent, banner
         self.in_dtype = variant.input_dtype
@@ -56,30 +67,50 @@ class FakeBoard:
         if msg.type != protocol.RUN:
             return protocol.encode(Message(protocol.ERROR, msg.seq, bytes([3])))
         self.runs += 1
+        if self.mute_after_runs is not None and self.runs > self.mute_after_runs:
+            return b""
         if self.reset_after_runs is not None and self.runs == self.reset_after_runs:
             return self.banner + protocol.encode(Message(protocol.BOOT, 0, protocol.hello_body(self.hello)))
         x = np.frombuffer(msg.body, dtype=self.in_dtype)
         if x.size != self.hello.n_in or len(msg.body) != x.size * x.itemsize:
-            return protocol.encode(Message(protocol.RUN_REPLY, msg.seq, protocol.run_reply_body(1, 0, b"")))
+            return protocol.encode(Message(protocol.RUN_REPLY, msg.seq, protocol.run_reply_body(1, msg.body, 0, b"")))
         result = reference.run(self.variant, x[None, :], native=True)
         out = result.q_outputs if self.hello.out_int8 else result.outputs
-        body = protocol.run_reply_body(0, 0, np.ascontiguousarray(out[0]).tobytes())
-        return protocol.encode(Message(protocol.RUN_REPLY, msg.seq, body))
+        body = protocol.run_reply_body(0, msg.body, 0, np.ascontiguousarray(out[0]).tobytes())
+        reply = Message(protocol.RUN_REPLY, msg.seq, body)
+        stale = b""
+        if self.replay_lag is not None:
+            if len(self.sent_replies) >= self.replay_lag:
+                old = protocol.decode(self.sent_replies[-self.replay_lag][1:-1])
+                stale = protocol.encode(old) + protocol.encode(Message(old.type, msg.seq, old.body))
+            self.sent_replies.append(protocol.encode(reply))
+        return stale + protocol.encode(reply)
 
     def _serve(self, master: int) -> None:
+        import time
+
         deframer = protocol.Deframer()
         os.write(master, self.faults.apply(self.banner))
+        noisy_until = time.monotonic() + self.noise_seconds
+        noise = np.random.default_rng(1)
         while not self._stop.is_set():
-            ready, _, _ = select.select([master], [], [], 0.05)
+            if time.monotonic() < noisy_until:
+                os.write(master, noise.integers(0, 256, 64, dtype=np.uint8).tobytes())
+            ready, _, _ = select.select([master], [], [], 0.01 if self.noise_seconds else 0.05)
             if not ready:
                 continue
             try:
                 data = os.read(master, 4096)
             except OSError:
                 return
-            for msg in deframer.feed(self.faults.apply(data)):
-                if not self.silent:
-                    os.write(master, self.faults.apply(self._reply(msg)))
+            bad = deframer.bad_frames
+            messages = deframer.feed(self.faults.apply(data))
+            if self.silent or time.monotonic() < noisy_until:
+                continue
+            for _ in range(deframer.bad_frames - bad):  # as the firmware does: NAK a damaged frame
+                os.write(master, self.faults.apply(protocol.encode(Message(protocol.NAK, 0, b""))))
+            for msg in messages:
+                os.write(master, self.faults.apply(self._reply(msg)))
 
     @property
     def kind(self) -> str:

@@ -3,7 +3,7 @@
 Frame on the wire: 0x00, COBS(payload + crc16_le(payload)), 0x00. The leading delimiter
 ends whatever came before (a boot banner, ROM output, a torn frame) so it cannot glue
 itself to the frame; empty frames between delimiters are ignored.
-Payload: version (1 byte), type (1), sequence number (1), body. The full specification,
+Payload: version (1 byte), type (1), sequence number (u16), body. The full specification,
 with the C side's obligations, is docs/protocol.md. Everything here is pure: bytes in,
 messages out; transports and deadlines live in ``transport`` and ``serial_target``.
 """
@@ -11,10 +11,13 @@ messages out; transports and deadlines live in ``transport`` and ``serial_target
 import struct
 from dataclasses import dataclass
 
-VERSION = 1
+# the payload limit and layout live in one place, shared with the firmware build's check
+from hasaki_hil.build.link_frames import HEAD, HELLO_FIXED, MAX_FRAME, RUN_REPLY_HEAD, frame_sizes  # noqa: F401
+
+VERSION = 2  # 2: 16-bit sequence numbers, replies carry their input's digest, the emulated flag
 HELLO, RUN = 0x01, 0x02  # host -> board
-BOOT, HELLO_REPLY, RUN_REPLY, ERROR = 0x80, 0x81, 0x82, 0xFF  # board -> host
-MAX_FRAME = 512  # bytes of payload; longer frames are garbage by definition
+BOOT, HELLO_REPLY, RUN_REPLY, NAK, ERROR = 0x80, 0x81, 0x82, 0x83, 0xFF  # board -> host
+EMULATED = 0x04  # HELLO flags bit 2: set by the emulated link on its way to the host, never by firmware
 
 STATUS = {0: "ok", 1: "bad input length", 2: "bad request", 3: "unknown type", 4: "model error"}
 COUNTERS = {0: "none", 1: "avr-timer", 2: "xtensa-ccount", 3: "riscv-mcycle", 4: "dwt-cyccnt", 5: "systick"}
@@ -81,7 +84,7 @@ class Message:
 
 
 def encode(msg: Message) -> bytes:
-    payload = bytes([VERSION, msg.type, msg.seq & 0xFF]) + msg.body
+    payload = bytes([VERSION, msg.type]) + struct.pack("<H", msg.seq & 0xFFFF) + msg.body
     return b"\x00" + cobs_encode(payload + struct.pack("<H", crc16(payload))) + b"\x00"
 
 
@@ -90,14 +93,21 @@ def decode(frame: bytes) -> Message:
     if len(frame) > MAX_FRAME + 8:
         raise FrameError(f"frame of {len(frame)} bytes is longer than any message")
     raw = cobs_decode(frame)
-    if len(raw) < 5:
+    if len(raw) < HEAD + 2:
         raise FrameError(f"frame of {len(raw)} bytes is too short")
     payload, (crc,) = raw[:-2], struct.unpack("<H", raw[-2:])
     if crc16(payload) != crc:
         raise FrameError("CRC mismatch")
     if payload[0] != VERSION:
         raise FrameError(f"protocol version {payload[0]}, expected {VERSION}")
-    return Message(payload[1], payload[2], bytes(payload[3:]))
+    if len(payload) > MAX_FRAME:
+        raise FrameError(f"payload of {len(payload)} bytes is over the limit of {MAX_FRAME}")
+    return Message(payload[1], payload[2] | payload[3] << 8, bytes(payload[HEAD:]))
+
+
+def digest(body: bytes) -> int:
+    """What a RUN_REPLY echoes of its request: the CRC-16 of the request's body (the input)."""
+    return crc16(body)
 
 
 class Deframer:
@@ -142,59 +152,80 @@ class Hello:
     n_out: int
     in_int8: bool
     out_int8: bool
+    emulated: str = ""  # the emulated core behind the link ("avr:atmega328p"), "" for a board
 
 
 def parse_hello(body: bytes) -> Hello:
     """body: board name length + name, clock u32, counter u8, model hash (32 raw bytes),
-    n_in u16, n_out u16, flags u8 (bit 0: int8 inputs, bit 1: int8 outputs)."""
+    n_in u16, n_out u16, flags u8 (bit 0: int8 inputs, bit 1: int8 outputs, bit 2: emulated,
+    then core name length u8 + core name)."""
     try:
         n = body[0]
         name = body[1 : 1 + n].decode("ascii")
         clock, counter = struct.unpack_from("<IB", body, 1 + n)
-        digest = body[6 + n : 38 + n]
+        model_digest = body[6 + n : 38 + n]
         n_in, n_out, flags = struct.unpack_from("<HHB", body, 38 + n)
     except (IndexError, struct.error, UnicodeDecodeError) as e:
         raise FrameError(f"malformed HELLO body: {e}") from None
-    if len(digest) != 32:
+    if len(model_digest) != 32:
         raise FrameError("malformed HELLO body: short model hash")
+    emulated = ""
+    if flags & EMULATED:
+        core = body[43 + n : 44 + n + (body[43 + n] if len(body) > 43 + n else 0)]
+        emulated = core[1:].decode("ascii", "replace")
+        if not emulated or len(core) != 1 + core[0]:
+            raise FrameError("malformed HELLO body: the emulated flag without a core name")
     return Hello(
         name,
         clock,
         COUNTERS.get(counter, f"unknown({counter})"),
-        digest.hex(),
+        model_digest.hex(),
         n_in,
         n_out,
         bool(flags & 1),
         bool(flags & 2),
+        emulated,
     )
 
 
 def hello_body(h: Hello) -> bytes:
     counter = {v: k for k, v in COUNTERS.items()}[h.counter]
     name = h.board.encode("ascii")
-    return (
+    body = (
         bytes([len(name)])
         + name
         + struct.pack("<IB", h.clock_hz, counter)
         + bytes.fromhex(h.model_hash)
         + struct.pack("<HHB", h.n_in, h.n_out, int(h.in_int8) | (int(h.out_int8) << 1))
     )
+    return mark_emulated(body, h.emulated) if h.emulated else body
+
+
+def mark_emulated(body: bytes, core: str) -> bytes:
+    """A HELLO body as the emulated link passes it on: flag bit 2 set, the core's name appended.
+    Firmware never sets the bit (hsk_link.h builds the flags from two 0/1 constants)."""
+    n = body[0]
+    flags = body[42 + n]
+    name = core.encode("ascii")
+    return body[: 42 + n] + bytes([flags | EMULATED, len(name)]) + name
 
 
 @dataclass(frozen=True)
 class RunReply:
     status: str
+    digest: int  # the CRC-16 of the input it answers
     cycles: int
     outputs: bytes
 
 
 def parse_run_reply(body: bytes) -> RunReply:
-    """body: status u8, cycles u32 (of hsk_predict alone), then the native output bytes."""
-    if len(body) < 5:
-        raise FrameError("malformed RUN reply: shorter than status and cycles")
-    status, cycles = struct.unpack_from("<BI", body)
-    return RunReply(STATUS.get(status, f"unknown status {status}"), cycles, bytes(body[5:]))
+    """body: status u8, input digest u16, cycles u32 (of hsk_predict alone), then the native
+    output bytes."""
+    if len(body) < RUN_REPLY_HEAD:
+        raise FrameError("malformed RUN reply: shorter than status, digest and cycles")
+    status, dig, cycles = struct.unpack_from("<BHI", body)
+    return RunReply(STATUS.get(status, f"unknown status {status}"), dig, cycles, bytes(body[RUN_REPLY_HEAD:]))
 
 
-def run_reply_body(status: int, cycles: int, outputs: bytes) -> bytes:
-    return struct.pack("<BI", status, cycles) + outputs
+def run_reply_body(status: int, input_body: bytes, cycles: int, outputs: bytes) -> bytes:
+    return struct.pack("<BHI", status, digest(input_body), cycles) + outputs

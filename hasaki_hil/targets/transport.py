@@ -1,12 +1,15 @@
 """Bytes with deadlines over anything pyserial opens by URL (/dev/ttyUSB0, COM7,
 rfc2217://host:port, socket://host:port, a pty path, loop://)."""
 
+import select
 import time
 
 import serial
 
 from hasaki_hil.errors import UserError
 from hasaki_hil.targets.protocol import Deframer, Message, encode
+
+DAMAGED = Message(-1, -1, b"")  # what receive() returns when a frame arrived damaged
 
 
 class Deadline:
@@ -15,6 +18,10 @@ class Deadline:
 
     def expired(self) -> bool:
         return time.monotonic() >= self.end
+
+    def cut(self, seconds: float) -> None:
+        """End no later than ``seconds`` from now."""
+        self.end = min(self.end, time.monotonic() + seconds)
 
 
 NETWORK_SCHEMES = ("rfc2217://", "socket://")
@@ -72,6 +79,7 @@ class Transport:
         self.url = str(getattr(port, "portstr", None) or port.port).split("?")[0]  # for messages
         self.deframer = Deframer()
         self.pending: list[Message] = []
+        self.last_byte = 0.0  # time.monotonic() of the last byte received (is the line quiet?)
 
     def send(self, msg: Message) -> None:
         try:
@@ -81,20 +89,37 @@ class Transport:
             raise LinkLost(f"writing to {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
 
     def receive(self, deadline: Deadline) -> Message | None:
-        """The next decoded message, or None when the deadline passes or a frame arrives damaged."""
+        """The next decoded message, DAMAGED when a frame arrived damaged (and nothing intact
+        with it), or None when the deadline passes."""
         while not self.pending:
             if deadline.expired():
                 return None
             try:
-                chunk = self.port.read(max(1, self.port.in_waiting or 1))
+                chunk = self._read_some(deadline)
             except (serial.SerialException, OSError) as e:  # a socket's own errors too
                 raise LinkLost(f"reading from {self.url} failed: {e}", hint=_lost_hint(self.url)) from None
             if chunk:
+                self.last_byte = time.monotonic()
                 bad = self.deframer.bad_frames
                 self.pending.extend(self.deframer.feed(chunk))
                 if not self.pending and self.deframer.bad_frames > bad:
-                    return None  # a damaged frame: let the caller ask again at once
+                    return DAMAGED  # the caller decides when to ask again
         return self.pending.pop(0)
+
+    def _read_some(self, deadline: Deadline) -> bytes:
+        """What has arrived, waiting at most until the deadline: on a port with a file descriptor
+        (a tty, a pty) by select, so a short resend timeout is not rounded up to the port's
+        50 ms read timeout; elsewhere (socket://, rfc2217://, loop://) by that timeout."""
+        try:
+            fd = self.port.fileno()
+        except (AttributeError, OSError, ValueError, serial.SerialException):
+            fd = None
+        if fd is None:
+            return self.port.read(max(1, self.port.in_waiting or 1))
+        remaining = max(0.0, min(0.05, deadline.end - time.monotonic()))
+        if not select.select([fd], [], [], remaining)[0]:
+            return b""
+        return self.port.read(max(1, self.port.in_waiting))
 
     def close(self) -> None:
         self.port.close()

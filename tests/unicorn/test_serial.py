@@ -101,7 +101,7 @@ def test_test_port_gives_the_verdict_and_record_of_test_emulate(setup, cli, boar
     assert serial["verdict"] == emulated["verdict"] and code == code_e
     assert serial["firmware_sha256"] == fw["sha256"]
     record = json.loads((d / f"{board}-s.json").read_text())
-    assert record["verdict"] == serial["verdict"] and record["cycles"]["provenance"] == "hardware"
+    assert record["verdict"] == serial["verdict"] and record["cycles"]["provenance"] == "emulated"
 
 
 def _faulty_run(setup, cli, board, **kw):
@@ -141,7 +141,8 @@ def test_bench_on_the_emulated_nucleo_gives_the_ratio_to_the_emulator(setup, cli
     assert code == 0, err
     r = json.loads(out)
     assert r["counter"] == "dwt-cyccnt" and r["clock_hz"] == 16_000_000
-    assert r["ratio_board_to_emulator"] == pytest.approx(1.0, abs=0.01) and r["spread_per_vector"] == 0
+    assert r["provenance"] == "emulated" and "ratio_board_to_emulator" not in r  # not a hardware figure
+    assert r["ratio_emulated_link_to_emulator"] == pytest.approx(1.0, abs=0.01) and r["spread_per_vector"] == 0
 
 
 def test_serve_emulated_puts_the_esp32c3_firmware_on_a_pty_for_another_process(setup, cli):

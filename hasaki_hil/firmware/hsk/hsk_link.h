@@ -4,21 +4,23 @@
  * of the protocol) and HSK_BOARD_NAME, and supplies hsk_link_getc (blocking read of one
  * byte), hsk_link_putc, and hsk_link_run, which runs the model on hsk_in into hsk_out and
  * reports the cycles of the inference; hsk_link_serve() then announces the board and
- * answers HELLO and RUN forever.
+ * answers HELLO and RUN forever (and a damaged frame with NAK).
  */
 #ifndef HSK_LINK_H
 #define HSK_LINK_H
 
 #include <stdint.h>
 
-#define HSK_PROTO_VERSION 1
+#define HSK_PROTO_VERSION 2
 #define HSK_MSG_HELLO 0x01
 #define HSK_MSG_RUN 0x02
 #define HSK_MSG_BOOT 0x80
 #define HSK_MSG_HELLO_REPLY 0x81
 #define HSK_MSG_RUN_REPLY 0x82
+#define HSK_MSG_NAK 0x83 /* a frame arrived damaged: the host resends at once instead of waiting */
 #define HSK_MSG_ERROR 0xFF
-#define HSK_LINK_MAX 160 /* payload bytes: version, type, seq, body, CRC */
+#define HSK_LINK_BAD 0xFFFF /* hsk_link_receive: a damaged or oversized frame */
+#include "hsk_link_limits.h" /* HSK_LINK_MAX from the model, checked against the protocol's limit */
 
 static uint8_t hsk_link_getc(void);
 static void hsk_link_putc(uint8_t b);
@@ -66,7 +68,7 @@ static void hsk_link_send(uint8_t *payload, uint16_t n)
 }
 
 /* Read one frame (until 0x00) and COBS-decode it into buf; returns its length, 0 if it
- * is empty or malformed (the caller then simply reads the next one). */
+ * is empty (two delimiters in a row), HSK_LINK_BAD if it is malformed or too long. */
 static uint16_t hsk_link_receive(uint8_t *buf)
 {
     uint16_t n = 0;
@@ -77,17 +79,19 @@ static uint16_t hsk_link_receive(uint8_t *buf)
             break;
         if (left == 0) {
             if (code && code != 255) {
-                if (n >= HSK_LINK_MAX) bad = 1; else buf[n++] = 0;
+                if (n >= HSK_LINK_MAX + 2) bad = 1; else buf[n++] = 0;
             }
             code = left = b;
             left--;
             continue;
         }
-        if (n >= HSK_LINK_MAX) bad = 1; else buf[n++] = b;
+        if (n >= HSK_LINK_MAX + 2) bad = 1; else buf[n++] = b;
         left--;
     }
-    if (bad || left != 0 || n < 5)
+    if (n == 0 && code == 0)
         return 0;
+    if (bad || left != 0 || n < HSK_LINK_HEAD + 2)
+        return HSK_LINK_BAD;
     return n;
 }
 
@@ -95,7 +99,7 @@ static uint16_t hsk_link_receive(uint8_t *buf)
 static const char hsk_board_name[] HSK_FLASH = HSK_BOARD_NAME;
 static const char hsk_banner[] HSK_FLASH = "hasaki-hil serial firmware\r\n";
 
-static uint8_t hsk_frame[HSK_LINK_MAX + 2];
+static uint8_t hsk_frame[HSK_LINK_MAX + 2]; /* + the CRC */
 static hsk_in_t hsk_in[HSK_N_IN];
 static hsk_out_t hsk_out[HSK_N_OUT];
 
@@ -125,12 +129,12 @@ static uint16_t hsk_hello_body(uint8_t *p)
     return (uint16_t)(1 + n + 42);
 }
 
-static void hsk_reply(uint8_t type, uint8_t seq, uint16_t body_len)
+/* The reply keeps the request's sequence number, which still sits in hsk_frame[2..3]. */
+static void hsk_reply(uint8_t type, uint16_t body_len)
 {
     hsk_frame[0] = HSK_PROTO_VERSION;
     hsk_frame[1] = type;
-    hsk_frame[2] = seq;
-    hsk_link_send(hsk_frame, (uint16_t)(3 + body_len));
+    hsk_link_send(hsk_frame, (uint16_t)(HSK_LINK_HEAD + body_len));
 }
 
 static void hsk_link_serve(void)
@@ -138,39 +142,48 @@ static void hsk_link_serve(void)
     uint8_t i;
     for (i = 0; i < sizeof hsk_banner - 1; i++)
         hsk_link_putc(HSK_RD_U8((const uint8_t *)&hsk_banner[i]));
-    hsk_reply(HSK_MSG_BOOT, 0, hsk_hello_body(hsk_frame + 3));
+    hsk_frame[2] = hsk_frame[3] = 0; /* BOOT: sequence 0 */
+    hsk_reply(HSK_MSG_BOOT, hsk_hello_body(hsk_frame + HSK_LINK_HEAD));
     for (;;) {
-        uint16_t n = hsk_link_receive(hsk_frame), crc, k, out_len = 0;
-        uint8_t seq, status;
+        uint16_t n = hsk_link_receive(hsk_frame), crc = 0, k, digest, out_len = 0;
+        uint8_t status;
         uint32_t cycles = 0;
         if (n == 0)
             continue;
-        crc = (uint16_t)(hsk_frame[n - 2] | (uint16_t)hsk_frame[n - 1] << 8);
-        n -= 2;
-        if (hsk_crc16(hsk_frame, n) != crc || hsk_frame[0] != HSK_PROTO_VERSION)
+        if (n != HSK_LINK_BAD) {
+            crc = (uint16_t)(hsk_frame[n - 2] | (uint16_t)hsk_frame[n - 1] << 8);
+            n -= 2;
+        }
+        if (n == HSK_LINK_BAD || hsk_crc16(hsk_frame, n) != crc || hsk_frame[0] != HSK_PROTO_VERSION) {
+            hsk_frame[2] = hsk_frame[3] = 0; /* whose frame it was is unknown */
+            hsk_reply(HSK_MSG_NAK, 0);
             continue;
-        seq = hsk_frame[2];
+        }
         if (hsk_frame[1] == HSK_MSG_HELLO) {
-            hsk_reply(HSK_MSG_HELLO_REPLY, seq, hsk_hello_body(hsk_frame + 3));
+            hsk_reply(HSK_MSG_HELLO_REPLY, hsk_hello_body(hsk_frame + HSK_LINK_HEAD));
         } else if (hsk_frame[1] == HSK_MSG_RUN) {
-            if (n - 3 != sizeof hsk_in) {
+            /* the reply names the input it answers: the CRC-16 of the request's body */
+            digest = hsk_crc16(hsk_frame + HSK_LINK_HEAD, (uint16_t)(n - HSK_LINK_HEAD));
+            if (n - HSK_LINK_HEAD != sizeof hsk_in) {
                 status = 1;
             } else {
                 uint8_t *dst = (uint8_t *)hsk_in;
                 for (k = 0; k < sizeof hsk_in; k++)
-                    dst[k] = hsk_frame[3 + k];
+                    dst[k] = hsk_frame[HSK_LINK_HEAD + k];
                 status = hsk_link_run(&cycles) == HSK_OK ? 0 : 4;
                 out_len = sizeof hsk_out;
             }
-            hsk_frame[3] = status;
+            hsk_frame[4] = status;
+            hsk_frame[5] = (uint8_t)digest;
+            hsk_frame[6] = (uint8_t)(digest >> 8);
             for (k = 0; k < 4; k++)
-                hsk_frame[4 + k] = (uint8_t)(cycles >> (8 * k));
+                hsk_frame[7 + k] = (uint8_t)(cycles >> (8 * k));
             for (k = 0; k < out_len; k++)
-                hsk_frame[8 + k] = ((const uint8_t *)hsk_out)[k];
-            hsk_reply(HSK_MSG_RUN_REPLY, seq, (uint16_t)(5 + out_len));
+                hsk_frame[11 + k] = ((const uint8_t *)hsk_out)[k];
+            hsk_reply(HSK_MSG_RUN_REPLY, (uint16_t)(7 + out_len));
         } else {
-            hsk_frame[3] = 3;
-            hsk_reply(HSK_MSG_ERROR, seq, 1);
+            hsk_frame[4] = 3;
+            hsk_reply(HSK_MSG_ERROR, 1);
         }
     }
 }
