@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         with _ctrl_c_after_imports():
             from hasaki_hil.cli.parser import build_parser
             from hasaki_hil.cli.render import RENDERERS
-            from hasaki_hil.commands import io_paths
+            from hasaki_hil.cli import io_paths
             from hasaki_hil.errors import HasakiError
 
         try:

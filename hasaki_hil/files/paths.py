@@ -1,7 +1,7 @@
 """Checked output paths: the one place that decides whether a path may be written.
 
 Used by the atomic writers (``files/atomic.py``) at write time, and by the CLI before a
-command starts its work (``commands/io_paths.py``), so a bad ``-o`` is refused before minutes
+command starts its work (``cli/io_paths.py``), so a bad ``-o`` is refused before minutes
 of training rather than after.
 
 Rules:
