@@ -24,30 +24,11 @@ ARMv7-M ARM C1.8 (DWT at 0xE0001000) and B3.3 (SysTick at 0xE000E010).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
+from ..uart import Uart
+
 SCS = (0xE000E000, 0x1000)  # System Control Space: SysTick, NVIC, SCB (CPACR, DEMCR)
-
-
-class Uart:
-    """The host's end of the emulated UART."""
-
-    def __init__(self) -> None:
-        self.rx: deque[int] = deque()
-        self.tx = bytearray()
-
-    def feed(self, data: bytes) -> None:
-        self.rx.extend(data)
-
-    def take(self) -> bytes:
-        out = bytes(self.tx)
-        self.tx.clear()
-        return out
-
-    @property
-    def pending_rx(self) -> int:
-        return len(self.rx)
 
 
 class ChipIO:

@@ -12,32 +12,13 @@ row, with no byte sent or taken in between.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
+
+from ..uart import Uart
 
 UART0 = 0x3FF40000
 UART0_AHB_FIFO = 0x60000000
 FIFO, STATUS = 0x00, 0x1C
-
-
-class Uart:
-    """The host's end of the emulated UART."""
-
-    def __init__(self) -> None:
-        self.rx: deque[int] = deque()
-        self.tx = bytearray()
-
-    def feed(self, data: bytes) -> None:
-        self.rx.extend(data)
-
-    def take(self) -> bytes:
-        out = bytes(self.tx)
-        self.tx.clear()
-        return out
-
-    @property
-    def pending_rx(self) -> int:
-        return len(self.rx)
 
 
 class Esp32IO:

@@ -34,6 +34,17 @@ class Target:
 AVR_SECTIONS = ("-ffunction-sections", "-fdata-sections")
 AVR_LINK = ("-Wl,--gc-sections",)
 
+# The bare-metal startup and linker script of firmware/system, placed in the board's flash and RAM
+# (``regions``): what every Cortex-M target links.
+CORTEX_M_LINK = (
+    "-nostartfiles",
+    "--specs=nano.specs",
+    "--specs=nosys.specs",
+    "-T",
+    str(FIRMWARE / "system" / "cortex_m.ld"),
+    str(FIRMWARE / "system" / "cortex_m_startup.c"),
+)
+
 TARGETS = {
     # named by architecture and -mmcu, as a board's entry names its target
     "avr-attiny85": Target(
@@ -55,16 +66,8 @@ TARGETS = {
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m0plus", "-mthumb"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
-        # the bare-metal startup and linker script of firmware/system, in the board's flash and RAM
-        link_flags=(
-            "-nostartfiles",
-            "--specs=nano.specs",
-            "--specs=nosys.specs",
-            "-T",
-            str(FIRMWARE / "system" / "cortex_m.ld"),
-            str(FIRMWARE / "system" / "cortex_m_startup.c"),
-            str(FIRMWARE / "system" / "rp2040_boot2.S"),  # the boot ROM's second stage: a bootable image
-        ),
+        # the bare-metal startup and linker script, and the RP2040 boot ROM's second stage (a bootable image)
+        link_flags=(*CORTEX_M_LINK, str(FIRMWARE / "system" / "rp2040_boot2.S")),
         regions=True,
     ),
     "cortex-m4f": Target(
@@ -72,15 +75,7 @@ TARGETS = {
         "arm-none-eabi-gcc",
         ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
         "gcc-arm-none-eabi libnewlib-arm-none-eabi",
-        # the same startup and linker script, in the board's flash and RAM
-        link_flags=(
-            "-nostartfiles",
-            "--specs=nano.specs",
-            "--specs=nosys.specs",
-            "-T",
-            str(FIRMWARE / "system" / "cortex_m.ld"),
-            str(FIRMWARE / "system" / "cortex_m_startup.c"),
-        ),
+        link_flags=CORTEX_M_LINK,
         regions=True,
     ),
 }
