@@ -1,9 +1,8 @@
-"""The ``demo`` command: the main job on the built-in example in ``models/example``.
+"""The ``demo`` command: the main job on the built-in example (``hasaki_hil/examples/smoke``).
 
 Train the example model, validate it, let the quantisation gate pick the smallest passing
-variant, build ATtiny85 firmware for it, prove it on the emulated core and write the HTML
-report. Each step is
-the library function behind the matching CLI command.
+variant, build firmware for the ATtiny85, the ESP32 and the ESP32-C3, prove it on their emulated
+cores and write the HTML report. Each step is the library function behind the matching CLI command.
 """
 
 import json
@@ -21,7 +20,7 @@ from hasaki_hil.report import assemble as report
 from hasaki_hil.resources import EXAMPLE_DIR
 from hasaki_hil.train import training
 
-BOARDS = ("attiny85", "esp32c3")
+BOARDS = ("attiny85", "esp32", "esp32c3")  # the boards on the desk: exact, own Xtensa core, unicorn
 
 
 def demo(workdir, example_dir=EXAMPLE_DIR, boards=BOARDS, show_progress: bool = True) -> dict:
