@@ -2,6 +2,7 @@
 rest of the tool builds, emulates and serves it without another module knowing its name."""
 
 import dataclasses
+import json
 import re
 
 import numpy as np
@@ -90,3 +91,14 @@ def test_board_entries_are_keyword_built():
     uno = boards.get("uno")
     with pytest.raises(TypeError):
         boards.Board(*[getattr(uno, f.name) for f in dataclasses.fields(uno)])
+
+
+def test_the_boards_command_lists_every_entry_for_people_and_as_json(cli):
+    code, out, err = cli("boards")
+    assert code == 0, err
+    for board in boards.BOARDS:
+        line = next(ln for ln in out.splitlines() if ln.startswith(board.name + " "))
+        emulated = f"{board.emulator.backend}: {board.emulator.chip}" if board.emulator else "none"
+        assert emulated in line and board.pio.env in line
+    code, out, _ = cli("boards", "--json")
+    assert code == 0 and [b["name"] for b in json.loads(out)["boards"]] == [b.name for b in boards.BOARDS]

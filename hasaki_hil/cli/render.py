@@ -158,8 +158,8 @@ def print_boards(r: dict) -> None:
             _bytes(b["flash_bytes"]),
             _bytes(b["ram_bytes"]),
             "yes" if b["fpu"] else "no",
-            b["emulator"] or "none (board only)",
-            b["pio_env"],
+            f"{b['emulator']['backend']}: {b['emulator']['chip']}" if b["emulator"] else "none (board only)",
+            b["pio"]["env"],
         )
     tables.show(t, indent=0)
 
