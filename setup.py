@@ -13,10 +13,19 @@ setup(
         ),
         Extension(
             "emulator.xtensa._xtcore",
-            sources=["emulator/xtensa/_xtcore.c", "emulator/xtensa/run.c", "emulator/xtensa/state.c",
-                     "emulator/xtensa/fpu.c"],
-            depends=["emulator/xtensa/cpu.h", "emulator/xtensa/_isa.h", "emulator/xtensa/run_window.h",
-                     "emulator/xtensa/run_int.h", "emulator/xtensa/run_fp.h"],
+            sources=[
+                "emulator/xtensa/_xtcore.c",
+                "emulator/xtensa/run.c",
+                "emulator/xtensa/state.c",
+                "emulator/xtensa/fpu.c",
+            ],
+            depends=[
+                "emulator/xtensa/cpu.h",
+                "emulator/xtensa/_isa.h",
+                "emulator/xtensa/run_window.h",
+                "emulator/xtensa/run_int.h",
+                "emulator/xtensa/run_fp.h",
+            ],
             # -frounding-math: the loop runs FP instructions under the FCR rounding mode it sets
             extra_compile_args=["-O2", "-frounding-math"],
             libraries=["m"],

@@ -8,8 +8,8 @@ the startup code also writes to grant the FPU access) are modelled in peripheral
 Everything else is unmapped, so a stray access faults instead of reading zeros. Whole SoCs
 (caches, ROM, the other peripherals) are out of scope.
 
-The firmware's linker flags (the board registry's memory map in hasaki_hil/boards) place the image in the same regions; the
-loader refuses an ELF with a segment outside them.
+The firmware's linker flags (from the board registry's memory map in hasaki_hil/boards) place
+the image in the same regions; the loader refuses an ELF with a segment outside them.
 """
 
 from __future__ import annotations

@@ -53,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in (sys.argv[1:] if argv is None else argv)
     try:
         with _ctrl_c_after_imports():
+            from hasaki_hil.cli import io_paths
             from hasaki_hil.cli.parser import build_parser
             from hasaki_hil.cli.render import RENDERERS
-            from hasaki_hil.cli import io_paths
             from hasaki_hil.errors import HasakiError
 
         try:
