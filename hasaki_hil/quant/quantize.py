@@ -139,7 +139,9 @@ def build(
         if k not in KINDS:
             raise UserError(f"unknown layer kind {k!r}", hint="choose from " + ", ".join(KINDS))
     ranges = None
-    if "int8" in kinds:
+    if "int8x16" in kinds[1:]:
+        raise UserError("int8x16 is a first-layer kind (it takes the raw inputs)", hint="e.g. --layers int8x16,int8,int8")
+    if "int8" in kinds or "int8x16" in kinds:
         if calib_X is None or len(calib_X) == 0:
             raise UserError("the int8 scheme needs calibration data (--calib DATA.csv)")
         ranges = calibrate(model, calib_X)
@@ -150,8 +152,12 @@ def build(
             vl = f32_layer(layer)
         elif kind == "int8-wo":
             vl = wo_layer(layer)
+        elif kind == "int8x16":
+            from hasaki_hil.quant import int8x16  # it imports this module
+
+            vl = int8x16.layer(model, layer, calib_X, ranges[k], last)
         else:
-            chained = prev is not None and prev.kind == "int8" and prev.out_q is not None
+            chained = prev is not None and prev.kind in ("int8", "int8x16") and prev.out_q is not None
             in_q = prev.out_q if chained else Affine(*qmath.choose_affine(*ranges[k]["in"]))
             vl = int8_layer(layer, in_q, ranges[k], last)
         layers.append(vl)

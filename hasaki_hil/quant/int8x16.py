@@ -1,0 +1,116 @@
+"""The ``int8x16`` first layer: int8 weights, int16 inputs, int32 accumulator.
+
+Why: on the smoke detector most int8 decision flips come from the 12 inputs sharing one
+int8 grid. Here each input channel gets its own symmetric int16 grid, calibrated as the
+largest |normalised value| of that channel on the calibration data (values beyond saturate).
+Each weight column also gets a power-of-two exponent, folded into
+the same grid (see ``input_grid``). The device already normalises n = (x - offset) * input_scale; the int16 scale is folded into
+that one multiply: q16 = clamp(round((x - offset) * in_mul), -32767, 32767) with
+``in_mul = input_scale / s_in`` in float32. Each weight column is multiplied by its channel's
+s_in before the usual per-row symmetric int8 quantisation, so the accumulator of row o is
+in units of ``wscales[o]`` and needs no input zero point. The output is requantised per row
+to the next layer's int8 grid exactly as an ``int8`` layer (relu clamp, table or softmax).
+
+Bit-exact rules (mirrored by ``hsk_quantize16`` and ``hsk_dense_q16`` in hsk_q16.h):
+- (x - offset) and the product with in_mul are each rounded to float32, then rounded half
+  away from zero (C ``roundf``) and clamped to [-32767, 32767];
+- acc = qbias[o] + sum_i q[o][i] * q16[i] in int32: |acc| < 2**31 is checked here;
+- then qmath.requantize, + zero point, clamp (or table) as in reference.int8_layer.
+"""
+
+import numpy as np
+
+from hasaki_hil.errors import UserError
+from hasaki_hil.model.forward import normalise
+from hasaki_hil.model.mlp import Layer, Model
+from hasaki_hil.model.variant import Affine, VLayer
+from hasaki_hil.quant import qmath
+from hasaki_hil.quant.quantize import FIXED_OUTPUT, TABLE_ACTIVATIONS, _table
+
+Q16_MAX = 32767
+
+
+def quantize_inputs(X: np.ndarray, offset: np.ndarray, in_mul: np.ndarray) -> np.ndarray:
+    """Raw float inputs to the int16 grid of an int8x16 layer (float32 steps, as the device)."""
+    prod = (np.asarray(X, np.float32) - np.asarray(offset, np.float32)) * np.asarray(in_mul, np.float32)
+    return np.clip(qmath.round_half_away(prod), -Q16_MAX, Q16_MAX).astype(np.int16)
+
+
+def input_grid(model: Model, calib_X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(in_mul, s_in): the folded float32 multiplier and the effective int16 step per channel.
+
+    Per-column power-of-two exponents: column i of the first weight matrix is scaled by
+    2**-e_i (e_i = ceil(log2 max|w[:, i]|)) so every column's largest weight lies in (1/2, 1]
+    and one per-row int8 scale serves small and large columns alike; the 2**e_i goes into
+    the input's int16 step instead. The common step is the finest that keeps every channel's
+    calibrated range within +-32767 (values beyond saturate).
+    """
+    a = normalise(calib_X, model.input_offset, model.input_scale).astype(np.float64)
+    amax = np.abs(a).max(axis=0)
+    col = np.abs(model.layers[0].weights.astype(np.float64)).max(axis=0)
+    pow2 = np.where(col > 0, 2.0 ** np.ceil(np.log2(np.where(col > 0, col, 1.0))), 1.0)
+    unit = float(np.max(amax * pow2)) / Q16_MAX
+    step = unit / pow2 if unit > 0 else np.ones_like(amax)
+    in_mul = (model.input_scale.astype(np.float64) / step).astype(np.float32)
+    # The step the device really applies, after in_mul was rounded to float32.
+    s_in = model.input_scale.astype(np.float64) / in_mul.astype(np.float64)
+    return in_mul, s_in
+
+
+def layer(model: Model, first: Layer, calib_X: np.ndarray, ranges: dict, last: bool) -> VLayer:
+    """The int8x16 VLayer for the model's first layer ``first``; ``ranges`` from quantize.calibrate."""
+    act = first.activation
+    if act == "softmax" and not last:
+        raise UserError("the int8x16 kernel does softmax only on the output layer")
+    in_mul, s_in = input_grid(model, calib_X)
+    w = first.weights.astype(np.float64) * s_in[None, :]  # weights on the int16 input steps
+    q, s_w = qmath.symmetric_rows(w.astype(np.float32))
+    s_w64 = s_w.astype(np.float64)
+    # Rows whose scaled weights are tiny but whose bias is not: coarsen so the bias stays below 2**24 steps.
+    need = np.abs(first.bias.astype(np.float64)) / 2**24
+    if np.any(s_w64 < need):
+        s_w64 = np.maximum(s_w64, need)
+        s_w = s_w64.astype(np.float32)
+        q = np.clip(qmath.round_half_away(w / s_w[:, None].astype(np.float64)), -127, 127).astype(np.int8)
+    qbias = qmath.round_half_away(first.bias.astype(np.float64) / s_w.astype(np.float64))
+    bound = np.abs(qbias) + q.shape[1] * 127 * Q16_MAX
+    if np.max(bound) >= 2**31:
+        raise UserError(
+            f"an int8x16 layer with {q.shape[1]} inputs can overflow its 32-bit accumulator",
+            hint="use int8 for that layer (the int8x16 kernel takes up to ~500 inputs)",
+        )
+    min_scale = 2.01 * float(np.max(s_w))  # multipliers below 0.5: shifts >= 16 (see quantize.int8_layer)
+    pre_q = out_q = lut = None
+    if act in TABLE_ACTIVATIONS:
+        pre_q = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
+        out_q = FIXED_OUTPUT.get(act) or Affine(*qmath.choose_affine(*ranges["out"]))
+        lut = _table(act, pre_q, out_q)
+        target = pre_q
+    elif act == "softmax":
+        pre_q = target = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
+    else:  # relu and linear: straight to the output grid
+        out_q = target = Affine(*qmath.choose_affine(*ranges["out"], min_scale))
+    ms = [qmath.quantize_multiplier(float(sw) / float(target.scale)) for sw in s_w]
+    assert all(m == 0 or sh >= qmath.MIN_SHIFT for m, sh in ms), "requantisation shift below 16"
+    return VLayer(
+        "int8x16",
+        act,
+        qweights=q,
+        wscales=s_w,
+        in_mul=in_mul,
+        out_q=out_q,
+        pre_q=pre_q,
+        lut=lut,
+        qbias=qbias.astype(np.int32),
+        multiplier=np.array([m for m, _ in ms], np.int32),
+        shift=np.array([sh for _, sh in ms], np.int32),
+    )
+
+
+def run_layer(X: np.ndarray, offset: np.ndarray, vl: VLayer) -> np.ndarray:
+    """Raw float inputs [n, in] -> int8 [n, out] (for softmax: the int8 logits on ``pre_q``)."""
+    from hasaki_hil.quant.reference import finish_q
+
+    q16 = quantize_inputs(X, offset, vl.in_mul)
+    acc = vl.qbias.astype(np.int64) + q16.astype(np.int64) @ vl.qweights.astype(np.int64).T
+    return finish_q(acc, vl)
