@@ -27,16 +27,23 @@ FIRST_ACTS = ("relu", "linear", "sigmoid", "tanh", "leaky_relu")
     out_act=st.sampled_from(("sigmoid", "linear", "softmax", "relu")),
     spread=st.floats(1.0, 100.0),
 )
-def test_generated_c_matches_the_reference_bit_for_bit(tmp_path_factory, seed, n_in, n_hidden, n_out, act, rest,
-                                                      out_act, spread):
+def test_generated_c_matches_the_reference_bit_for_bit(
+    tmp_path_factory, seed, n_in, n_hidden, n_out, act, rest, out_act, spread
+):
     rng = np.random.default_rng(seed)
     model = random_model(rng, (n_in, n_hidden, n_out), (act, out_act))
     # Columns of very different sizes: what the power-of-two column exponents are for.
     cols = np.exp(rng.uniform(-np.log(spread), np.log(spread), n_in)).astype(np.float32)
     first = model.layers[0]
     layers = (type(first)(first.weights * cols, first.bias, first.activation),) + model.layers[1:]
-    model = type(model)(layers=layers, name="random", input_min=model.input_min, input_max=model.input_max,
-                        input_offset=model.input_offset, input_scale=model.input_scale)
+    model = type(model)(
+        layers=layers,
+        name="random",
+        input_min=model.input_min,
+        input_max=model.input_max,
+        input_offset=model.input_offset,
+        input_scale=model.input_scale,
+    )
     calib = rng.normal(size=(300, n_in)) * 2
     X = np.concatenate([rng.normal(size=(200, n_in)) * 3, calib[:50]])  # some beyond the calibrated range
     v = quantize.build(model, ["int8x16", rest], calib, "mixed")

@@ -125,7 +125,7 @@ def _layer_constants(P: str, k: int, layer) -> str:
     if layer.kind == "int8x16":
         from hasaki_hil.codegen import q16
 
-        return q16.constants(name, layer)
+        return q16.constants(name, layer, _array, _int, c_float)
     if layer.kind == "int8-wo":
         return (
             _array("int8_t", f"{name}_q", layer.qweights, _int)

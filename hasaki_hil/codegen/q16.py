@@ -9,9 +9,8 @@ codegen/avr_rows.py are for ``int8`` layers only and are not generated here.
 from hasaki_hil.model.variant import VLayer
 
 
-def constants(name: str, layer: VLayer) -> str:
-    from hasaki_hil.codegen.cheader import _array, _int, c_float
-
+def constants(name: str, layer: VLayer, _array, _int, c_float) -> str:
+    """The layer's arrays, written with cheader's array and literal helpers (passed in: no import cycle)."""
     text = (
         _array("float", f"{name}_inmul", layer.in_mul, c_float)
         + _array("int8_t", f"{name}_q", layer.qweights, _int)

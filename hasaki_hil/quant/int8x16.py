@@ -1,31 +1,34 @@
 """The ``int8x16`` first layer: int8 weights, int16 inputs, int32 accumulator.
 
-Why: on the smoke detector most int8 decision flips come from the 12 inputs sharing one
-int8 grid. Here each input channel gets its own symmetric int16 grid, calibrated as the
-largest |normalised value| of that channel on the calibration data (values beyond saturate).
-Each weight column also gets a power-of-two exponent, folded into
-the same grid (see ``input_grid``). The device already normalises n = (x - offset) * input_scale; the int16 scale is folded into
-that one multiply: q16 = clamp(round((x - offset) * in_mul), -32767, 32767) with
-``in_mul = input_scale / s_in`` in float32. Each weight column is multiplied by its channel's
-s_in before the usual per-row symmetric int8 quantisation, so the accumulator of row o is
-in units of ``wscales[o]`` and needs no input zero point. The output is requantised per row
-to the next layer's int8 grid exactly as an ``int8`` layer (relu clamp, table or softmax).
+Why: on the smoke detector nearly all int8 decision flips come from layer 1, whose weight
+columns differ by 30x (one per-row int8 scale rounds the small columns away) and whose
+inputs share one int8 grid. Here:
+- each weight column i gets a power-of-two exponent e_i (its largest |weight| / 2**e_i in
+  (1/2, 1]), folded into the input: the input's int16 step is unit / 2**e_i, ``unit`` being
+  the finest that keeps every channel's calibrated range (max |normalised value| on the
+  calibration data) within +-32767; values beyond saturate;
+- the device already normalises n = (x - offset) * input_scale; the int16 step is folded
+  into that one multiply: q16 = clamp(round((x - offset) * in_mul), -32767, 32767), with
+  ``in_mul = input_scale / step`` in float32;
+- the weights times each column's step are quantised per row, symmetric int8, so row o's
+  accumulator counts steps of ``wscales[o]`` and needs no input zero point; the output is
+  requantised per row to the next layer's int8 grid as an ``int8`` layer's
+  (quantize.output_grid: relu clamp, table or softmax).
 
 Bit-exact rules (mirrored by ``hsk_quantize16`` and ``hsk_dense_q16`` in hsk_q16.h):
 - (x - offset) and the product with in_mul are each rounded to float32, then rounded half
   away from zero (C ``roundf``) and clamped to [-32767, 32767];
-- acc = qbias[o] + sum_i q[o][i] * q16[i] in int32: |acc| < 2**31 is checked here;
-- then qmath.requantize, + zero point, clamp (or table) as in reference.int8_layer.
+- acc = qbias[o] + sum_i q[o][i] * q16[i] in int32 (|acc| < 2**31 is checked here);
+- then qmath.requantize, + zero point, clamp (or table), as reference.int8_layer.
 """
 
 import numpy as np
 
 from hasaki_hil.errors import UserError
 from hasaki_hil.model.forward import normalise
-from hasaki_hil.model.mlp import Layer, Model
-from hasaki_hil.model.variant import Affine, VLayer
+from hasaki_hil.model.mlp import Model
+from hasaki_hil.model.variant import VLayer
 from hasaki_hil.quant import qmath
-from hasaki_hil.quant.quantize import FIXED_OUTPUT, TABLE_ACTIVATIONS, _table
 
 Q16_MAX = 32767
 
@@ -57,20 +60,17 @@ def input_grid(model: Model, calib_X: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return in_mul, s_in
 
 
-def layer(model: Model, first: Layer, calib_X: np.ndarray, ranges: dict, last: bool) -> VLayer:
-    """The int8x16 VLayer for the model's first layer ``first``; ``ranges`` from quantize.calibrate."""
-    act = first.activation
-    if act == "softmax" and not last:
-        raise UserError("the int8x16 kernel does softmax only on the output layer")
+def weights(model: Model, calib_X: np.ndarray) -> dict:
+    """The input side of an int8x16 first layer: qweights, wscales, qbias and in_mul (the
+    output side is quantize.output_grid, as for int8 layers)."""
+    first = model.layers[0]
     in_mul, s_in = input_grid(model, calib_X)
     w = first.weights.astype(np.float64) * s_in[None, :]  # weights on the int16 input steps
     q, s_w = qmath.symmetric_rows(w.astype(np.float32))
-    s_w64 = s_w.astype(np.float64)
     # Rows whose scaled weights are tiny but whose bias is not: coarsen so the bias stays below 2**24 steps.
     need = np.abs(first.bias.astype(np.float64)) / 2**24
-    if np.any(s_w64 < need):
-        s_w64 = np.maximum(s_w64, need)
-        s_w = s_w64.astype(np.float32)
+    if np.any(s_w < need):
+        s_w = np.maximum(s_w, need).astype(np.float32)
         q = np.clip(qmath.round_half_away(w / s_w[:, None].astype(np.float64)), -127, 127).astype(np.int8)
     qbias = qmath.round_half_away(first.bias.astype(np.float64) / s_w.astype(np.float64))
     bound = np.abs(qbias) + q.shape[1] * 127 * Q16_MAX
@@ -79,38 +79,10 @@ def layer(model: Model, first: Layer, calib_X: np.ndarray, ranges: dict, last: b
             f"an int8x16 layer with {q.shape[1]} inputs can overflow its 32-bit accumulator",
             hint="use int8 for that layer (the int8x16 kernel takes up to ~500 inputs)",
         )
-    min_scale = 2.01 * float(np.max(s_w))  # multipliers below 0.5: shifts >= 16 (see quantize.int8_layer)
-    pre_q = out_q = lut = None
-    if act in TABLE_ACTIVATIONS:
-        pre_q = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
-        out_q = FIXED_OUTPUT.get(act) or Affine(*qmath.choose_affine(*ranges["out"]))
-        lut = _table(act, pre_q, out_q)
-        target = pre_q
-    elif act == "softmax":
-        pre_q = target = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
-    else:  # relu and linear: straight to the output grid
-        out_q = target = Affine(*qmath.choose_affine(*ranges["out"], min_scale))
-    ms = [qmath.quantize_multiplier(float(sw) / float(target.scale)) for sw in s_w]
-    assert all(m == 0 or sh >= qmath.MIN_SHIFT for m, sh in ms), "requantisation shift below 16"
-    return VLayer(
-        "int8x16",
-        act,
-        qweights=q,
-        wscales=s_w,
-        in_mul=in_mul,
-        out_q=out_q,
-        pre_q=pre_q,
-        lut=lut,
-        qbias=qbias.astype(np.int32),
-        multiplier=np.array([m for m, _ in ms], np.int32),
-        shift=np.array([sh for _, sh in ms], np.int32),
-    )
+    return {"qweights": q, "wscales": s_w, "qbias": qbias.astype(np.int32), "in_mul": in_mul}
 
 
-def run_layer(X: np.ndarray, offset: np.ndarray, vl: VLayer) -> np.ndarray:
-    """Raw float inputs [n, in] -> int8 [n, out] (for softmax: the int8 logits on ``pre_q``)."""
-    from hasaki_hil.quant.reference import finish_q
-
+def accumulate(X: np.ndarray, offset: np.ndarray, vl: VLayer) -> np.ndarray:
+    """Raw float inputs [n, in] -> the layer's int32 accumulators [n, out] (as int64)."""
     q16 = quantize_inputs(X, offset, vl.in_mul)
-    acc = vl.qbias.astype(np.int64) + q16.astype(np.int64) @ vl.qweights.astype(np.int64).T
-    return finish_q(acc, vl)
+    return vl.qbias.astype(np.int64) + q16.astype(np.int64) @ vl.qweights.astype(np.int64).T

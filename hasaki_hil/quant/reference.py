@@ -72,7 +72,7 @@ def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
     for layer in variant.layers:
         if layer.kind in ("int8", "int8x16"):
             if layer.kind == "int8x16":  # first layer only: from the raw inputs (see quant/int8x16.py)
-                q = int8x16.run_layer(X, variant.input_offset, layer)
+                q = finish_q(int8x16.accumulate(X, variant.input_offset, layer), layer)
             else:
                 if q is None:
                     q = qmath.quantize(a, layer.in_q.inv_scale, layer.in_q.zero_point)
