@@ -115,3 +115,24 @@ def test_smoke_detector_flips(smoke_dir, tmp_path):
         m = r["metrics"]
         print(f"{scheme} equalize={eq}: flips {m['flips']} of {m['rows']}, new false negatives {m['new_fn']}")
         assert m["flips"] == flips and m["new_fn"] == [0]
+
+
+@pytest.mark.parametrize("board", ["attiny85", "uno"])
+def test_on_the_own_avr_core_equal_to_the_reference(tmp_path, board, cli):
+    """hasaki-hil test --emulate: the firmware's int8 outputs equal the host reference on every
+    row (hsk_dot8's quarter-square assembly on the ATtiny85, the generic C on the Uno)."""
+    import json
+
+    rng = np.random.default_rng(5)
+    model = random_model(rng, (12, 8, 4, 1), ("relu", "relu", "sigmoid"))
+    X = rng.normal(size=(300, 12)) * 2
+    v = quantize.build(model, ["int8x16", "int8", "int8"], X[:200], "int8x16")
+    path, vectors = tmp_path / "v.variant", tmp_path / "vectors.csv"
+    variant_mod.save(v, path)
+    labels = (reference.run(v, X).outputs[:, 0] > 0.5).astype(int)
+    np.savetxt(vectors, np.column_stack([X, labels]), delimiter=",", fmt="%.6g")
+    code, out, err = cli("test", path, "--board", board, "--emulate", "--vectors", vectors, "--json")
+    r = json.loads(out)
+    assert code in (0, 1), err
+    assert r["rows"] == 300 and r["host_reference_mismatches"] == 0
+    print(board, "median cycles", r["cycles"]["median"])
