@@ -136,3 +136,15 @@ def test_on_the_own_avr_core_equal_to_the_reference(tmp_path, board, cli):
     assert code in (0, 1), err
     assert r["rows"] == 300 and r["host_reference_mismatches"] == 0
     print(board, "median cycles", r["cycles"]["median"])
+
+
+@pytest.mark.parametrize("target", ["avr-attiny85", "avr-atmega328p", "rv32imc", "cortex-m0plus", "cortex-m4f"])
+def test_compiles_warning_free_on_the_cross_compilers(tmp_path, target):
+    from hasaki_hil.build import toolchain
+
+    rng = np.random.default_rng(5)
+    model = random_model(rng, (12, 8, 4, 1), ("relu", "relu", "sigmoid"))
+    v = quantize.build(model, ["int8x16", "int8", "int8"], rng.normal(size=(100, 12)), "int8x16")
+    (tmp_path / "hsk_model.h").write_text(codegen.generate(v))
+    link = target.startswith("avr")  # as tests/test_codegen.py: the AVR harness links bare, the others -c
+    toolchain.compile_harness(target, tmp_path, tmp_path / ("model.elf" if link else "model.o"), link=link)
