@@ -148,3 +148,32 @@ def test_compiles_warning_free_on_the_cross_compilers(tmp_path, target):
     (tmp_path / "hsk_model.h").write_text(codegen.generate(v))
     link = target.startswith("avr")  # as tests/test_codegen.py: the AVR harness links bare, the others -c
     toolchain.compile_harness(target, tmp_path, tmp_path / ("model.elf" if link else "model.o"), link=link)
+
+
+def test_the_cli_scheme_and_layers(cli, tmp_path):
+    import json
+
+    from hasaki_hil.model import modelfile
+
+    from .test_quantize import pathology_data, pathology_model
+
+    model, data = tmp_path / "p.model", pathology_data(tmp_path / "data.csv")
+    modelfile.save(pathology_model(), model)
+    for scheme, extra, kinds in (
+        ("int8x16", [], ("int8x16", "int8")),
+        ("mixed", ["--layers", "int8x16,f32"], ("int8x16", "f32")),
+    ):
+        out = tmp_path / f"{scheme}.variant"
+        code, stdout, err = cli("quantize", model, "--scheme", scheme, *extra, "--calib", data, "-o", out, "--json")
+        assert code == 0, err
+        v = variant_mod.load(out)
+        assert v.kinds == kinds and json.loads(stdout)["sha256"] == v.sha256
+        assert json.loads(out.read_text())["version"] == 2
+    code, _, err = cli("quantize-test", model, data, "--scheme", "int8x16", "--json")
+    assert code in (0, 1), err
+    for argv, message in (
+        (["--scheme", "mixed", "--layers", "f32,int8x16", "--calib", data], "first-layer kind"),
+        (["--scheme", "int8x16"], "needs calibration data"),
+    ):
+        code, _, err = cli("quantize", model, *argv, "-o", tmp_path / "bad.variant")
+        assert code == 2 and message in err and "Traceback" not in err, err
