@@ -93,6 +93,10 @@ def generate(v: Variant, prefix: str = "hsk", runtime_include: str = '#include "
         f"\n/* the one work buffer: two halves, each as wide as the widest layer (unused by one int8 layer) */\n"
         f"static {elem} {P}_work[2][{width}] HSK_UNUSED;\n\n"
     )
+    if v.layers[0].kind == "int8x16":
+        from hasaki_hil.codegen import q16
+
+        out.append(q16.buffer(P, v.layers[0]))
     if tin == "int8_t":
         q = v.layers[0].in_q
         out.append(
@@ -118,6 +122,10 @@ def _layer_constants(P: str, k: int, layer) -> str:
     name = f"{P}_l{k}"
     if layer.kind == "f32":
         return _array("float", f"{name}_w", layer.weights, c_float) + _array("float", f"{name}_b", layer.bias, c_float)
+    if layer.kind == "int8x16":
+        from hasaki_hil.codegen import q16
+
+        return q16.constants(name, layer, _array, _int, c_float)
     if layer.kind == "int8-wo":
         return (
             _array("int8_t", f"{name}_q", layer.qweights, _int)
@@ -158,7 +166,7 @@ def _predict(P: str, v: Variant, tin: str, tout: str, elem: str) -> str:
         "    (void)i;\n",
     ]
     cur, cur_q = None, tin == "int8_t"  # cur: the half holding the activations (None: `in`)
-    if tin == "float":
+    if tin == "float" and v.layers[0].kind != "int8x16":  # int8x16 normalises as it quantises
         lines.append(
             f"    for (i = 0; i < {v.dims[0]}; i++)\n"
             f"        {P}_work[0][i] = (in[i] - HSK_RD_F32(&{P}_in_offset[i])) * HSK_RD_F32(&{P}_in_scale[i]);\n"
@@ -166,7 +174,22 @@ def _predict(P: str, v: Variant, tin: str, tout: str, elem: str) -> str:
         cur = 0
     for k, layer in enumerate(v.layers, start=1):
         name, last = f"{P}_l{k}", k == len(v.layers)
-        if layer.kind == "int8":
+        if layer.kind == "int8x16":  # first layer only (quant.quantize.build)
+            from hasaki_hil.codegen import q16
+
+            cur = None if last and tout == "int8_t" else 1
+            lines.append(q16.predict_lines(P, name, layer, "out" if cur is None else buf(cur, True)))
+            cur_q = True
+            if layer.activation == "softmax":
+                fdst = "out" if last else buf(0, False)
+                lines.append(
+                    f"    for (i = 0; i < {layer.n_out}; i++)\n"
+                    f"        {fdst}[i] = hsk_dequantize({buf(cur, True)}[i], {c_float(layer.pre_q.scale)}, "
+                    f"{layer.pre_q.zero_point});\n"
+                    f"    hsk_activate_f32({fdst}, {layer.n_out}, {ACT_IDS['softmax']});\n"
+                )
+                cur, cur_q = (None if last else 0), False
+        elif layer.kind == "int8":
             if not cur_q:  # float activations onto this layer's int8 input grid
                 h = other(cur)
                 lines.append(

@@ -11,7 +11,7 @@ from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.model.forward import predict as float_predict
 from hasaki_hil.model.variant import KINDS
 
-SCHEMES = ("f32", "int8-wo", "int8", "mixed")
+SCHEMES = ("f32", "int8-wo", "int8", "int8x16", "mixed")
 
 
 def _kinds(scheme: str, layers: str | None, n_layers: int) -> list[str]:
@@ -27,6 +27,8 @@ def _kinds(scheme: str, layers: str | None, n_layers: int) -> list[str]:
         return kinds
     if layers:
         raise UserError("--layers is only for --scheme mixed")
+    if scheme == "int8x16":  # int16 inputs into layer 1, int8 after it
+        return ["int8x16"] + ["int8"] * (n_layers - 1)
     if scheme not in KINDS:
         raise UserError(f"unknown scheme {scheme!r}", hint="choose from " + ", ".join(SCHEMES + ("auto",)))
     return [scheme] * n_layers
@@ -219,7 +221,7 @@ def side_by_side(r: dict) -> list[tuple[str, str, str]]:
 def add_parser(sub) -> None:
     p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, mixed) from a model")
     p.add_argument("model")
-    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "mixed"])
+    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "int8x16", "mixed"])
     p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
     p.add_argument("--calib", metavar="CSV", help="calibration inputs (needed by int8 layers and --equalize)")
     p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
@@ -231,7 +233,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("quantize-test", help="gate a quantisation scheme against the float model")
     p.add_argument("model")
     p.add_argument("data", help="labelled CSV to test on")
-    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "mixed", "auto"])
+    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "int8x16", "mixed", "auto"])
     p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
     p.add_argument("--calib", metavar="CSV", help="calibration inputs (default: the test data)")
     p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")

@@ -170,7 +170,8 @@ def describe(v: Variant) -> dict:
 def make(model: Model, kinds: list[str], calib_X, scheme: str, equalize: bool) -> Variant:
     """Build a variant, equalising first when asked (mode by whether activations stay float)."""
     options = {"equalize": equalize}
-    base = quantize.equalize(model, calib_X, float_acts="int8" not in kinds) if equalize else model
+    int_acts = "int8" in kinds or "int8x16" in kinds
+    base = quantize.equalize(model, calib_X, float_acts=not int_acts) if equalize else model
     return quantize.build(base, kinds, calib_X, scheme, options, parent=model)
 
 

@@ -7,6 +7,9 @@
   per-tensor int8 activations, int32 bias and accumulation, requantisation with
   (multiplier, shift), ReLU folded into the clamp, sigmoid/tanh/leaky_relu through a
   256-entry table, softmax in float on the dequantised logits (output layer only).
+- ``int8x16`` (first layer only; see quant/int8x16.py): int8 weights, per-channel symmetric
+  int16 inputs (their scale folded into the input normalisation, ``in_mul``), int32
+  accumulation, per-row requantisation to the next layer's int8 grid, as ``int8``.
 
 A variant's sha256 covers its whole file content except the hash itself; the file carries
 its parent float model, the reference every test of the variant compares with.
@@ -24,7 +27,7 @@ from hasaki_hil.files import docfile
 from hasaki_hil.model import modelfile
 from hasaki_hil.model.mlp import Model
 
-KINDS = ("f32", "int8-wo", "int8")
+KINDS = ("f32", "int8-wo", "int8", "int8x16")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class VLayer:
     shift: np.ndarray | None = None  # int32 [out]
     pre_q: Affine | None = None  # pre-activation quantisation, when a table follows
     lut: np.ndarray | None = None  # int8 [256]: lut[q_pre + 128]
+    in_mul: np.ndarray | None = None  # int8x16: float32 [in], q16 = round((x - input_offset) * in_mul)
 
     @property
     def n_out(self) -> int:
@@ -73,6 +77,8 @@ class VLayer:
         if self.kind == "int8-wo":
             return self.qweights.size + 4 * n + 4 * n
         lut = 256 if self.lut is not None else 0
+        if self.kind == "int8x16":  # + in_mul; biases are not folded but still int32
+            return self.qweights.size + 4 * n + 2 * n + n + lut + 4 * self.n_in
         return self.qweights.size + 4 * n + 2 * n + n + lut  # weights, bias, M (16 bit), shift
 
 
@@ -125,7 +131,7 @@ class Variant:
     def output_is_int8(self) -> bool:
         """The firmware returns int8 when the last layer is int8 and not softmax (softmax is computed in float)."""
         last = self.layers[-1]
-        return last.kind == "int8" and last.activation != "softmax"
+        return last.kind in ("int8", "int8x16") and last.activation != "softmax"
 
     @property
     def input_dtype(self) -> np.dtype:
@@ -145,9 +151,12 @@ class Variant:
 # --- file form --------------------------------------------------------------------------
 
 FORMAT = "hasaki-hil-variant"
-VERSION = 1
+# Version rule: a file is written as version 1 unless it holds an int8x16 layer (version 2),
+# so every version-1 file keeps its bytes and sha256, and an older reader refuses a file
+# with the new kind by its version ("written by a newer hasaki-hil") instead of calling it damaged.
+VERSION = 2
 _INT_ARRAYS = {"qweights": np.int8, "qbias": np.int32, "multiplier": np.int32, "shift": np.int32, "lut": np.int8}
-_FLOAT_ARRAYS = ("weights", "bias", "wscales")
+_FLOAT_ARRAYS = ("weights", "bias", "wscales", "in_mul")
 _AFFINES = ("in_q", "out_q", "pre_q")
 
 
@@ -169,7 +178,7 @@ def _layer_dict(layer: VLayer) -> dict:
 def to_dict(v: Variant) -> dict:
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 2 if "int8x16" in v.kinds else 1,
         "sha256": None,
         "scheme": v.scheme,
         "name": v.name,

@@ -10,7 +10,7 @@ from hasaki_hil.model import activations
 from hasaki_hil.model.forward import dense_f32, normalise
 from hasaki_hil.model.mlp import Layer, Model
 from hasaki_hil.model.variant import KINDS, Affine, Variant, VLayer
-from hasaki_hil.quant import qmath
+from hasaki_hil.quant import int8x16, qmath
 
 TABLE_ACTIVATIONS = ("sigmoid", "tanh", "leaky_relu")
 # Fixed output grids for bounded activations, as TFLite does: the whole range, no calibration.
@@ -88,10 +88,17 @@ def int8_layer(layer: Layer, in_q: Affine, ranges: dict, last: bool) -> VLayer:
             "an int8 layer's bias does not fit a 32-bit accumulator",
             hint="use int8-wo or f32 for that layer (e.g. --layers)",
         )
+    grid = output_grid(act, ranges, s_in * s_w.astype(np.float64))
+    return VLayer("int8", act, qweights=q, wscales=s_w, in_q=in_q, qbias=qbias.astype(np.int32), **grid)
+
+
+def output_grid(act: str, ranges: dict, units: np.ndarray) -> dict:
+    """The int8 output side of a layer whose row-o accumulator counts steps of ``units[o]``:
+    pre_q, out_q, lut and the per-row requantisation (multiplier, shift)."""
     pre_q = out_q = lut = None
     # Multipliers below 0.5 give shifts >= 16, which the 32-bit requantiser of the C runtime
     # needs; an output grid finer than that would resolve less than one accumulator step anyway.
-    min_scale = 2.01 * s_in * float(np.max(s_w))
+    min_scale = 2.01 * float(np.max(units))
     if act in TABLE_ACTIVATIONS:
         pre_q = Affine(*qmath.choose_affine(*ranges["pre"], min_scale))
         out_q = FIXED_OUTPUT.get(act) or Affine(*qmath.choose_affine(*ranges["out"]))
@@ -103,21 +110,15 @@ def int8_layer(layer: Layer, in_q: Affine, ranges: dict, last: bool) -> VLayer:
     else:  # relu and linear: requantise straight to the output grid
         out_q = Affine(*qmath.choose_affine(*ranges["out"], min_scale))
         target = out_q
-    ms = [qmath.quantize_multiplier(s_in * float(sw) / float(target.scale)) for sw in s_w]
+    ms = [qmath.quantize_multiplier(float(u) / float(target.scale)) for u in units]
     assert all(m == 0 or sh >= qmath.MIN_SHIFT for m, sh in ms), "requantisation shift below 16"
-    return VLayer(
-        "int8",
-        act,
-        qweights=q,
-        wscales=s_w,
-        in_q=in_q,
-        out_q=out_q,
-        pre_q=pre_q,
-        lut=lut,
-        qbias=qbias.astype(np.int32),
-        multiplier=np.array([m for m, _ in ms], np.int32),
-        shift=np.array([sh for _, sh in ms], np.int32),
-    )
+    return {
+        "pre_q": pre_q,
+        "out_q": out_q,
+        "lut": lut,
+        "multiplier": np.array([m for m, _ in ms], np.int32),
+        "shift": np.array([sh for _, sh in ms], np.int32),
+    }
 
 
 def build(
@@ -139,7 +140,11 @@ def build(
         if k not in KINDS:
             raise UserError(f"unknown layer kind {k!r}", hint="choose from " + ", ".join(KINDS))
     ranges = None
-    if "int8" in kinds:
+    if "int8x16" in kinds[1:]:
+        raise UserError(
+            "int8x16 is a first-layer kind (it takes the raw inputs)", hint="e.g. --layers int8x16,int8,int8"
+        )
+    if "int8" in kinds or "int8x16" in kinds:
         if calib_X is None or len(calib_X) == 0:
             raise UserError("the int8 scheme needs calibration data (--calib DATA.csv)")
         ranges = calibrate(model, calib_X)
@@ -150,8 +155,14 @@ def build(
             vl = f32_layer(layer)
         elif kind == "int8-wo":
             vl = wo_layer(layer)
+        elif kind == "int8x16":
+            if layer.activation == "softmax" and not last:
+                raise UserError("the int8x16 kernel does softmax only on the output layer")
+            w = int8x16.weights(model, calib_X)  # the accumulator of row o counts wscales[o]
+            grid = output_grid(layer.activation, ranges[k], w["wscales"].astype(np.float64))
+            vl = VLayer("int8x16", layer.activation, **w, **grid)
         else:
-            chained = prev is not None and prev.kind == "int8" and prev.out_q is not None
+            chained = prev is not None and prev.kind in ("int8", "int8x16") and prev.out_q is not None
             in_q = prev.out_q if chained else Affine(*qmath.choose_affine(*ranges[k]["in"]))
             vl = int8_layer(layer, in_q, ranges[k], last)
         layers.append(vl)

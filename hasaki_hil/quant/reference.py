@@ -14,7 +14,7 @@ import numpy as np
 from hasaki_hil.model import activations
 from hasaki_hil.model.forward import dense_f32, normalise
 from hasaki_hil.model.variant import Variant, VLayer
-from hasaki_hil.quant import qmath
+from hasaki_hil.quant import int8x16, qmath
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +37,11 @@ def int8_layer(q_in: np.ndarray, layer: VLayer) -> np.ndarray:
         qmath.fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
         + q_in.astype(np.int64) @ layer.qweights.astype(np.int64).T
     )
+    return finish_q(acc, layer)
+
+
+def finish_q(acc: np.ndarray, layer: VLayer) -> np.ndarray:
+    """int32 accumulators [n, out] -> int8: requantise, then clamp or table (int8 and int8x16)."""
     y = qmath.requantize(acc, layer.multiplier, layer.shift)
     if layer.lut is not None:
         pre = np.clip(y + layer.pre_q.zero_point, -128, 127)
@@ -65,10 +70,13 @@ def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
     q = np.asarray(X, np.int8) if int8_in else None  # the int8 activations while consecutive int8 layers run
     prev = None
     for layer in variant.layers:
-        if layer.kind == "int8":
-            if q is None:
-                q = qmath.quantize(a, layer.in_q.inv_scale, layer.in_q.zero_point)
-            q = int8_layer(q, layer)
+        if layer.kind in ("int8", "int8x16"):
+            if layer.kind == "int8x16":  # first layer only: from the raw inputs (see quant/int8x16.py)
+                q = finish_q(int8x16.accumulate(X, variant.input_offset, layer), layer)
+            else:
+                if q is None:
+                    q = qmath.quantize(a, layer.in_q.inv_scale, layer.in_q.zero_point)
+                q = int8_layer(q, layer)
             if layer.activation == "softmax":
                 a = activations.apply("softmax", qmath.dequantize(q, layer.pre_q.scale, layer.pre_q.zero_point))
         else:
@@ -79,7 +87,7 @@ def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
             a = activations.apply(layer.activation, z)
         prev = layer
     last = variant.layers[-1]
-    if last.kind == "int8":
+    if last.kind in ("int8", "int8x16"):
         out = a if last.activation == "softmax" else qmath.dequantize(q, last.out_q.scale, last.out_q.zero_point)
         return RefResult(out.astype(np.float32), q)
     return RefResult(a.astype(np.float32), None)

@@ -171,6 +171,8 @@ static HSK_UNUSED HSK_DENSE_Q_ATTR void hsk_dense_q(const int8_t *x, int8_t *y, 
     }
 }
 
+#include "hsk_q16.h" /* the int8x16 first layer */
+
 /* HSK_NO_ROW_KERNELS keeps the per-call kernels above (benchmarks/avr_int8_cycles.py times both). */
 #if defined(__AVR__) && !defined(HSK_NO_ROW_KERNELS)
 #include "hsk_avr_rows.h" /* whole-layer kernels over row records: hsk_dense_q becomes a macro */
