@@ -65,6 +65,12 @@ def test_the_wheel_carries_the_firmware_and_the_example(installed):
     assert str(runtime).startswith(str(installed)) and (runtime / "hsk_runtime.h").is_file()
     assert (example / "train.csv").is_file() and (firmware / "platformio-envs.ini").is_file()
     assert (firmware / "harness" / "emu_main.c").is_file() and (firmware / "system" / "cortex_m.ld").is_file()
+    # every file of the source tree's firmware and example, however deep (esp32_include/math.h)
+    for name, installed_dir in (("firmware", firmware), ("examples/smoke", example)):
+        source = ROOT / "hasaki_hil" / name
+        ours = {p.relative_to(source) for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+        theirs = {p.relative_to(installed_dir) for p in installed_dir.rglob("*") if p.is_file()}
+        assert ours <= theirs, f"missing from the wheel: {sorted(map(str, ours - theirs))}"
 
 
 def test_demo_and_the_ci_recipe_from_an_empty_folder(installed, tmp_path):
