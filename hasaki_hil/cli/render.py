@@ -129,7 +129,11 @@ def print_auto_ranking(a: dict) -> None:
     for row in a["ranking"]:
         v = row["variant"]
         eq = "+eq" if v.get("equalized") else ""
-        cycles = "does not fit" if not row["fits"] else f"{row['cycles_median']} {row['provenance'] or ''}".strip()
+        cycles = f"{row['cycles_median']} {row['provenance'] or ''}".strip()
+        if not row["fits"]:  # no flash figure: the compiler refused it (its reason is in --json)
+            cycles = "does not fit" if row["flash_bytes"] is not None else "not built"
+            if row["fit_reasons"] and row["fit_reasons"][0].startswith("fault"):
+                cycles = "faulted"
         t.add_row(
             "*" if row["chosen"] else "",
             v.get("scheme", ""),
@@ -137,8 +141,8 @@ def print_auto_ranking(a: dict) -> None:
             "" if row["flips"] is None else str(row["flips"]),
             "" if row["new_fn"] is None else str(row["new_fn"]),
             cycles if row["cycles_median"] is not None or not row["fits"] else "-",
-            str(row["flash_bytes"]),
-            str(row["ram_bytes"]),
+            "" if row["flash_bytes"] is None else str(row["flash_bytes"]),
+            "" if row["ram_bytes"] is None else str(row["ram_bytes"]),
         )
     tables.show(t)
 

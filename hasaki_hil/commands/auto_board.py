@@ -16,6 +16,7 @@ import numpy as np
 
 from hasaki_hil import boards
 from hasaki_hil.build import builder
+from hasaki_hil.errors import UserError
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.quant import reference
 from hasaki_hil.targets.base import FirmwareRef, Vectors
@@ -30,9 +31,13 @@ def measure(variant, board: boards.Board, X: np.ndarray, work: Path) -> dict:
     name = variant.sha256[:12]
     path = work / f"{name}.hskv"
     variant_mod.save(variant, path)
-    rep = builder.build(
-        path, board.name, harness="emu", toolchain_choice="system", out_dir=work / name, check_fit=False
-    )
+    try:
+        rep = builder.build(
+            path, board.name, harness="emu", toolchain_choice="system", out_dir=work / name, check_fit=False
+        )
+    except UserError as e:  # a candidate the compiler refuses is listed with why, never chosen
+        return {"flash_bytes": None, "ram_bytes": None, "fits": False, "fit_reasons": str(e).splitlines()[:2],
+                "cycles_median": None, "provenance": None}  # fmt: skip
     fw, fit = rep["firmware"], rep["fit"]
     ram = fit["ram_static"] + (fit["stack"] or 0)  # static RAM plus the worst-case stack bound, as the fit counts
     row = {"flash_bytes": fw["flash_bytes"], "ram_bytes": ram, "fits": fit["passed"], "fit_reasons": fit["reasons"]}
@@ -78,8 +83,8 @@ def rank(passing, board_name: str, X: np.ndarray, rows: int = SAMPLE_ROWS) -> tu
         key=lambda p: (
             not p[0]["fits"],
             big if p[0]["cycles_median"] is None else p[0]["cycles_median"],
-            p[0]["flash_bytes"],
-            p[0]["ram_bytes"],
+            big if p[0]["flash_bytes"] is None else p[0]["flash_bytes"],
+            big if p[0]["ram_bytes"] is None else p[0]["ram_bytes"],
             p[0]["flips"] or 0,
             p[0]["l2r"],
         )
