@@ -36,7 +36,7 @@ def test_attiny85_picks_the_fewest_measured_cycles(cli, case, tmp_path, monkeypa
     assert a["board"] == "attiny85" and a["sample_rows"] == 64
     assert len(ranking) == a["passing"] > 2  # every passing candidate was built and timed, no failing one
     assert all(row["fits"] and row["provenance"] == "exact" and row["rows_timed"] == 64 for row in ranking)
-    assert all(row["counter"].startswith("avr core") for row in ranking)
+    assert all(row["counter"].startswith("avr core") and row["mismatch"] == 0 for row in ranking)
     cycles = [row["cycles_median"] for row in ranking]
     assert cycles == sorted(cycles) and cycles[0] < cycles[-1]
     assert [row["chosen"] for row in ranking] == [True] + [False] * (len(ranking) - 1)
@@ -75,7 +75,7 @@ def test_esp32c3_cycles_are_estimates(cli, case):
     model, data = case
     r = _auto(cli, model, data, "--board", "esp32c3")
     ranking = r["auto"]["ranking"]
-    assert ranking and all(row["provenance"] == "estimate" for row in ranking)
+    assert ranking and all(row["provenance"] == "estimate" and row["mismatch"] == 0 for row in ranking)
     cycles = [row["cycles_median"] for row in ranking]
     assert cycles == sorted(cycles) and r["candidate"] == ranking[0]["variant"]
 

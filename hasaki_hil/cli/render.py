@@ -134,6 +134,8 @@ def print_auto_ranking(a: dict) -> None:
             cycles = "does not fit" if row["flash_bytes"] is not None else "not built"
             if row["fit_reasons"] and row["fit_reasons"][0].startswith("fault"):
                 cycles = "faulted"
+            elif row["fit_reasons"] and "differ from the host reference" in row["fit_reasons"][0]:
+                cycles = "wrong outputs"
         t.add_row(
             "*" if row["chosen"] else "",
             v.get("scheme", ""),

@@ -48,6 +48,9 @@ def measure(variant, board: boards.Board, X: np.ndarray, work: Path) -> dict:
     if run.faults:  # a firmware fault on the core: no cycles to trust, so it cannot be chosen
         return {**row, "fits": False, "fit_reasons": [f"fault on the emulated core: {run.faults[0]['fault']}"],
                 "cycles_median": None, "provenance": run.provenance}  # fmt: skip
+    mismatch = _mismatch(variant, native, run.outputs)
+    if mismatch:  # cycles of firmware that computes something else are no figure to choose by
+        row.update(fits=False, fit_reasons=[f"{mismatch} of {len(native)} outputs differ from the host reference"])
     return {
         **row,
         "cycles_median": int(statistics.median(run.cycles.tolist())),
@@ -56,7 +59,17 @@ def measure(variant, board: boards.Board, X: np.ndarray, work: Path) -> dict:
         "provenance": run.provenance,
         "counter": run.counter,
         "rows_timed": len(native),
+        "mismatch": mismatch,
     }
+
+
+def _mismatch(variant, native: np.ndarray, got: np.ndarray) -> int:
+    """Rows whose emulated output differs from the host reference (as ``test --emulate`` counts)."""
+    ref = reference.run(variant, native, native=True)
+    if variant.output_is_int8:
+        return int(np.sum(np.any(got != ref.q_outputs, axis=1)))
+    close = np.isclose(got.astype(np.float32), ref.outputs, rtol=1e-5, atol=1e-6)
+    return int(np.sum(~close.all(axis=1)))
 
 
 def rank(passing, board_name: str, X: np.ndarray, rows: int = SAMPLE_ROWS) -> tuple[list[dict], object]:
