@@ -105,6 +105,8 @@ def print_quantize_test(r: dict) -> None:
             v = u["variant"]
             eq = " equalised" if v.get("equalized") else ""
             print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
+        if "ranking" in a:
+            print_auto_ranking(a)
     print("thresholds: " + ", ".join(f"{k}={v}" for k, v in r["thresholds"].items() if v is not None))
     for k, note in r.get("threshold_defaults", {}).items():
         print(f"  {k}: {note}")
@@ -113,6 +115,38 @@ def print_quantize_test(r: dict) -> None:
     if "variant_file" in r:
         print(f"wrote {r['variant_file']}")
     print(f"Result: {'PASSED' if r['passed'] else 'FAILED'}")
+
+
+def print_auto_ranking(a: dict) -> None:
+    """The passing candidates on the board, best first: cycles, then flash, then RAM."""
+    provs = sorted({row["provenance"] for row in a["ranking"] if row["provenance"]})
+    print(
+        f"passing candidates on {a['board']} (cycles: median of {a['sample_rows']} rows on the emulated core, "
+        f"{', '.join(provs) or 'not measured'}):"
+    )
+    t = tables.table("", "scheme", "layers", "flips", "new FN", "cycles", "flash B", "RAM B",
+                     right=("flips", "new FN", "cycles", "flash B", "RAM B"))  # fmt: skip
+    for row in a["ranking"]:
+        v = row["variant"]
+        eq = "+eq" if v.get("equalized") else ""
+        cycles = f"{row['cycles_median']} {row['provenance'] or ''}".strip()
+        if not row["fits"]:  # no flash figure: the compiler refused it (its reason is in --json)
+            cycles = "does not fit" if row["flash_bytes"] is not None else "not built"
+            if row["fit_reasons"] and row["fit_reasons"][0].startswith("fault"):
+                cycles = "faulted"
+            elif row["fit_reasons"] and "differ from the host reference" in row["fit_reasons"][0]:
+                cycles = "wrong outputs"
+        t.add_row(
+            "*" if row["chosen"] else "",
+            v.get("scheme", ""),
+            ",".join(v["layers"]) + eq,
+            "" if row["flips"] is None else str(row["flips"]),
+            "" if row["new_fn"] is None else str(row["new_fn"]),
+            cycles if row["cycles_median"] is not None or not row["fits"] else "-",
+            "" if row["flash_bytes"] is None else str(row["flash_bytes"]),
+            "" if row["ram_bytes"] is None else str(row["ram_bytes"]),
+        )
+    tables.show(t)
 
 
 def print_demo(r: dict) -> None:

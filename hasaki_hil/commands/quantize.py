@@ -85,8 +85,12 @@ def quantize_test(
     out=None,
     reference=None,
     junit=None,
+    board: str | None = None,
 ) -> dict:
     """Float and quantised metrics side by side, per-layer sensitivity and a verdict.
+
+    With ``scheme="auto"`` and a ``board``, the passing candidates are built for the board and
+    ranked by cycles measured on its emulated core (commands/auto_board.py).
 
     The float reference is the model itself, or ``reference`` (another model file of the
     same shape): a QAT fine-tuned model is judged against the float model it came from.
@@ -95,6 +99,12 @@ def quantize_test(
     t.check()
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"--threshold must be within [0, 1], got {threshold}")
+    if board is not None:
+        if scheme != "auto":
+            raise UserError("--board ranks the candidates of --scheme auto", hint="add --scheme auto, or drop --board")
+        from hasaki_hil.commands import auto_board
+
+        auto_board.check_board(board)
     model = modelfile.load(model_path)
     ds = data.load_csv(data_path, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     finite.check_inputs(model, ds.X, finite.csv_place(ds))
@@ -130,6 +140,14 @@ def quantize_test(
             "uniform": [{k: r.as_dict()[k] for k in ("variant", "passed", "reasons")} for r in uniform],
         }
         chosen = found.chosen
+        if board is not None and chosen is not None:
+            ranking, chosen = auto_board.rank([r for r in found.tried if r.passed], board, ds.X)
+            result["auto"].update(board=board, sample_rows=min(ds.n_rows, auto_board.SAMPLE_ROWS), ranking=ranking)
+        if chosen is None and found.chosen is not None:  # passing on the host, none fits the board
+            result.update(passed=False, reasons=[f"no passing variant fits {board}"])
+            if junit is not None:
+                _write_junit(junit, result)
+            return result
         if chosen is None:
             result.update(passed=False, reasons=["no variant passes, not even f32"])
             if junit is not None:
@@ -241,6 +259,11 @@ def add_parser(sub) -> None:
     p.add_argument("--reference", metavar="MODEL", help="float model to compare with (default: MODEL itself)")
     p.add_argument("--junit", metavar="XML", help="also write the verdicts as JUnit XML (one case per variant)")
     p.add_argument("-o", "--output", help="write the tested (for auto: the chosen) variant here")
+    p.add_argument(
+        "--board",
+        help="with --scheme auto: build the passing candidates for this board and choose by cycles "
+        "measured on its emulated core, then flash, then RAM",
+    )
     add_header_flag(p)
     add_json(p)
     p.set_defaults(run=_run_quantize_test, render="quantize-test")
@@ -272,4 +295,5 @@ def _run_quantize_test(args) -> dict:
         out=args.output,
         reference=args.reference,
         junit=args.junit,
+        board=args.board,
     )

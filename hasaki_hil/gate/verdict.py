@@ -214,6 +214,8 @@ def candidates(n_layers: int):
     else:  # uniform schemes, and each with one layer kept in f32
         mixes = [[k] * n_layers for k in kinds]
         mixes += [[k] * i + ["f32"] + [k] * (n_layers - i - 1) for k in kinds[:2] for i in range(n_layers)]
+    # int16 inputs into layer 1 (quant/int8x16.py), int8 after it: the int8 mix with a finer first layer
+    mixes.append(["int8x16"] + ["int8"] * (n_layers - 1))
     for mix in mixes:
         for eq in (False, True):
             if eq and all(k == "f32" for k in mix):
@@ -222,6 +224,8 @@ def candidates(n_layers: int):
 
 
 def scheme_name(kinds: list[str]) -> str:
+    if kinds[0] == "int8x16" and set(kinds[1:]) <= {"int8"}:  # what --scheme int8x16 builds
+        return "int8x16"
     return kinds[0] if len(set(kinds)) == 1 else "mixed"
 
 
