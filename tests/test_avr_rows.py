@@ -138,6 +138,24 @@ def test_a_layer_too_wide_for_24_bits_falls_back_to_the_generic_kernel(tmp_path,
     assert np.array_equal(_run(v, X, mcu, tmp_path / mcu), reference.run(v, X, native=True).q_outputs)
 
 
+def test_a_layer_of_more_than_255_rows_falls_back_and_compiles(tmp_path, mcu="atmega328p"):
+    """The record kernels count rows in one 8-bit register; a wider layer (4-260-1, say) runs the
+    per-call kernels instead of failing to compile (it did: -Werror=overflow). On the ATmega328P:
+    two 260-byte activation buffers do not fit the ATtiny85's 512 B of RAM anyway."""
+    from hasaki_hil.model.mlp import Layer, Model, identity_normalisation
+
+    rng = np.random.default_rng(8)
+    layers = (
+        Layer(rng.normal(size=(260, 4)).astype(np.float32), rng.normal(size=260).astype(np.float32), "relu"),
+        Layer(rng.normal(size=(1, 260)).astype(np.float32) * 0.1, np.zeros(1, np.float32), "sigmoid"),
+    )
+    X = rng.random((20, 4))
+    v = quantize.build(Model(layers=layers, name="wide", **identity_normalisation(4)), ["int8", "int8"], X, "int8")
+    assert avr_rows.mul_records(v.layers[0]) is None and avr_rows.sq_records(v.layers[0]) is None
+    native = reference.native_inputs(v, X)
+    assert np.array_equal(_run(v, native, mcu, tmp_path / mcu), reference.run(v, native, native=True).q_outputs)
+
+
 @pytest.fixture(scope="module")
 def smoke_int8(tmp_path_factory):
     """(int8 variant of the smoke model, test inputs), trained once for both chips."""

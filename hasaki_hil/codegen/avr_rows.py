@@ -33,6 +33,7 @@ from hasaki_hil.model.variant import VLayer
 from hasaki_hil.quant.qmath import fold_bias
 
 MAX_IN = 64  # inputs of one layer the unrolled kernels take (code size grows with n)
+MAX_OUT = 255  # rows: the kernels count them down in one 8-bit register
 ACC_LIMIT = 2**23  # 24-bit signed accumulators
 
 
@@ -43,7 +44,7 @@ def _le(value: int, n: int) -> list[int]:
 def mul_records(layer: VLayer) -> list[int] | None:
     """The ATmega (MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
     q = layer.qweights.astype(np.int64)
-    if q.shape[1] > MAX_IN:
+    if q.shape[1] > MAX_IN or q.shape[0] > MAX_OUT:
         return None
     bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
     if np.any(np.abs(bias) + np.abs(q).sum(axis=1) * 128 >= ACC_LIMIT):
@@ -105,7 +106,7 @@ def sq_records(layer: VLayer) -> list[int] | None:
     """The ATtiny (no MUL) records of an int8 layer, or None when a 24-bit accumulator could overflow."""
     q = layer.qweights.astype(np.int64)
     n = q.shape[1]
-    if n > MAX_IN:
+    if n > MAX_IN or q.shape[0] > MAX_OUT:
         return None
     bias = fold_bias(layer.qbias, layer.qweights, layer.in_q.zero_point)
     d = 2 * bias + (q * q).sum(axis=1)

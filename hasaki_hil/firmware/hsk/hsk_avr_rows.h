@@ -14,7 +14,8 @@
 #ifndef HSK_AVR_ROWS_H
 #define HSK_AVR_ROWS_H
 
-#define HSK_REC_MAX_IN 64 /* hasaki_hil/avr_rows.py MAX_IN */
+#define HSK_REC_MAX_IN 64   /* hasaki_hil/codegen/avr_rows.py MAX_IN */
+#define HSK_REC_MAX_OUT 255 /* MAX_OUT there: the rows are counted in one 8-bit register */
 
 /* y = clamp(r25:r24 + zp, lo, 127) into r24, looked up in the table when there is one,
  * stored at *y++ (X); the bounds are constants of the layer. */
@@ -79,8 +80,9 @@
         (void)(bias);                                                                   \
         (void)(m);                                                                      \
         (void)(shift);                                                                  \
-        if (q##_fast && (n_in) <= HSK_REC_MAX_IN)                                       \
-            HSK_DENSE_REC(x, y, q##_rec, (n_in) <= HSK_REC_MAX_IN ? (n_in) : 1, n_out, zp, lo, lut); \
+        if (q##_fast && (n_in) <= HSK_REC_MAX_IN && (n_out) <= HSK_REC_MAX_OUT)         \
+            HSK_DENSE_REC(x, y, q##_rec, (n_in) <= HSK_REC_MAX_IN ? (n_in) : 1,                 \
+                          (n_out) <= HSK_REC_MAX_OUT ? (n_out) : 1, zp, lo, lut);               \
         else                                                                            \
             hsk_dense_q(x, y, q, bias, m, shift, n_in, n_out, zp, lo, lut);             \
     } while (0)
