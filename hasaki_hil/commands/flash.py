@@ -215,10 +215,8 @@ def flash(
 ) -> dict:
     board = boards.get(board_name)
     v = variant_mod.load(variant_path)
-    thresholds = (thresholds or gate_verdict.Thresholds()).resolve(
-        gate_verdict.binary_classifier(v.parent.output_activation, v.parent.n_outputs)
-    )
-    asked = flash_policy.policy(v, thresholds, threshold, vectors, min_rows)
+    asked = flash_policy.policy(v, thresholds or gate_verdict.Thresholds(), threshold, vectors, min_rows)
+    thresholds = asked.thresholds  # resolved for this model, as the gate and the records hold them
     key = signing.key()
     if firmware_elf is None:
         built = build.build(variant_path, board, harness="serial", toolchain_choice=toolchain, out_dir=build_dir)
