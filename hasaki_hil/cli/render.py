@@ -67,7 +67,7 @@ def print_import(r: dict) -> None:
 
 
 def print_quantize(r: dict) -> None:
-    eq = ", equalised" if r["equalized"] else ""
+    eq = (", equalised" if r["equalized"] else "") + (", half fold" if r.get("fold") == "half" else "")
     print(
         f"{r['scheme']} variant ({','.join(r['layers'])}{eq}): {r['param_bytes']} parameter bytes "
         f"(float: {r['float_param_bytes']})"
@@ -79,7 +79,7 @@ def print_quantize_test(r: dict) -> None:
     print(f"{r['data']}: {r['rows']} rows, model {r['model_sha256'][:12]}, calibration: {r['calibration']}")
     if "candidate" in r:
         c = r["candidate"]
-        eq = ", equalised" if c["equalized"] else ""
+        eq = (", equalised" if c["equalized"] else "") + (", half fold" if c.get("fold") == "half" else "")
         print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
         for line in gate_words.new_errors(r["metrics"]) + gate_words.hasaki_figures(r["metrics"], r["scheme"]):
             print(f"  {line}")
@@ -103,7 +103,7 @@ def print_quantize_test(r: dict) -> None:
         print(f"auto: {a['passing']} of {a['tried']} candidates pass")
         for u in a["uniform"]:
             v = u["variant"]
-            eq = " equalised" if v.get("equalized") else ""
+            eq = (" equalised" if v.get("equalized") else "") + (" half fold" if v.get("fold") == "half" else "")
             print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
         if "ranking" in a:
             print_auto_ranking(a)
@@ -126,9 +126,10 @@ def print_auto_ranking(a: dict) -> None:
     )
     t = tables.table("", "scheme", "layers", "flips", "new FN", "cycles", "flash B", "RAM B",
                      right=("flips", "new FN", "cycles", "flash B", "RAM B"))  # fmt: skip
+    slack = a.get("speed_slack")
     for row in a["ranking"]:
         v = row["variant"]
-        eq = "+eq" if v.get("equalized") else ""
+        eq = ("+eq" if v.get("equalized") else "") + ("+half" if v.get("fold") == "half" else "")
         cycles = f"{row['cycles_median']} {row['provenance'] or ''}".strip()
         if not row["fits"]:  # no flash figure: the compiler refused it (its reason is in --json)
             cycles = "does not fit" if row["flash_bytes"] is not None else "not built"
@@ -147,6 +148,11 @@ def print_auto_ranking(a: dict) -> None:
             "" if row["ram_bytes"] is None else str(row["ram_bytes"]),
         )
     tables.show(t)
+    if slack is not None:
+        print(
+            f"  * chosen: of the candidates within {slack:.0%} of the fastest, the fewest new false negatives, "
+            "then flips (--speed-slack)"
+        )
 
 
 def print_demo(r: dict) -> None:

@@ -10,11 +10,13 @@ from hasaki_hil.model import modelfile
 from hasaki_hil.model import variant as variant_mod
 from hasaki_hil.model.forward import predict as float_predict
 from hasaki_hil.model.variant import KINDS
+from hasaki_hil.quant.int8x16 import OUT16_ACTIVATIONS
 
 SCHEMES = ("f32", "int8-wo", "int8", "int8x16", "mixed")
 
 
-def _kinds(scheme: str, layers: str | None, n_layers: int) -> list[str]:
+def _kinds(scheme: str, layers: str | None, model) -> list[str]:
+    n_layers = len(model.layers)
     if scheme == "mixed":
         if not layers:
             raise UserError("--scheme mixed needs --layers, e.g. --layers int8,int8,f32")
@@ -27,8 +29,12 @@ def _kinds(scheme: str, layers: str | None, n_layers: int) -> list[str]:
         return kinds
     if layers:
         raise UserError("--layers is only for --scheme mixed")
-    if scheme == "int8x16":  # int16 inputs into layer 1, int8 after it
-        return ["int8x16"] + ["int8"] * (n_layers - 1)
+    if scheme == "int8x16":  # int16 activations while the layer before passes them (relu, linear), then int8
+        kinds = ["int8x16"]
+        for layer in model.layers[:-1]:
+            chain = kinds[-1] == "int8x16" and layer.activation in OUT16_ACTIVATIONS
+            kinds.append("int8x16" if chain else "int8")
+        return kinds
     if scheme not in KINDS:
         raise UserError(f"unknown scheme {scheme!r}", hint="choose from " + ", ".join(SCHEMES + ("auto",)))
     return [scheme] * n_layers
@@ -52,13 +58,14 @@ def quantize(
     layers: str | None = None,
     equalize: bool = False,
     header: bool | None = None,
+    fold: str = "full",
 ) -> dict:
     model = modelfile.load(model_path)
-    kinds = _kinds(scheme, layers, len(model.layers))
+    kinds = _kinds(scheme, layers, model)
     calib_X = _calib(model, calib, header)
     if equalize and calib_X is None:
         raise UserError("--equalize needs calibration data (--calib DATA.csv)")
-    v = gate.make(model, kinds, calib_X, scheme, equalize)
+    v = gate.make(model, kinds, calib_X, scheme, equalize, fold)
     sha = variant_mod.save(v, out)
     return {
         "variant": str(out),
@@ -67,6 +74,7 @@ def quantize(
         "scheme": scheme,
         "layers": kinds,
         "equalized": equalize,
+        "fold": fold,
         "param_bytes": v.param_bytes,
         "float_param_bytes": 4 * model.n_params,
     }
@@ -86,6 +94,8 @@ def quantize_test(
     reference=None,
     junit=None,
     board: str | None = None,
+    fold: str = "full",
+    speed_slack: float | None = None,
 ) -> dict:
     """Float and quantised metrics side by side, per-layer sensitivity and a verdict.
 
@@ -105,6 +115,9 @@ def quantize_test(
         from hasaki_hil.commands import auto_board
 
         auto_board.check_board(board)
+        slack = auto_board.SPEED_SLACK if speed_slack is None else _slack(speed_slack)
+    elif speed_slack is not None:
+        raise UserError("--speed-slack applies to --scheme auto --board B", hint="add --board, or drop --speed-slack")
     model = modelfile.load(model_path)
     ds = data.load_csv(data_path, model.n_inputs, model.n_outputs, model.output_activation, header=header)
     finite.check_inputs(model, ds.X, finite.csv_place(ds))
@@ -130,8 +143,10 @@ def quantize_test(
         "float_param_bytes": 4 * model.n_params,
     }
     if scheme == "auto":
-        if layers or equalize:
-            raise UserError("--scheme auto chooses layers and equalisation itself; drop --layers/--equalize")
+        if layers or equalize or fold != "full":
+            raise UserError(
+                "--scheme auto chooses layers, equalisation and folds itself; drop --layers/--equalize/--fold"
+            )
         found = gate.auto(model, ds.X, ref, ds.Y, calib_X, t, threshold)
         uniform = [r for r in found.tried if len(set(r.summary["layers"])) == 1]
         result["auto"] = {
@@ -141,8 +156,10 @@ def quantize_test(
         }
         chosen = found.chosen
         if board is not None and chosen is not None:
-            ranking, chosen = auto_board.rank([r for r in found.tried if r.passed], board, ds.X)
-            result["auto"].update(board=board, sample_rows=min(ds.n_rows, auto_board.SAMPLE_ROWS), ranking=ranking)
+            ranking, chosen = auto_board.rank([r for r in found.tried if r.passed], board, ds.X, slack=slack)
+            result["auto"].update(
+                board=board, sample_rows=min(ds.n_rows, auto_board.SAMPLE_ROWS), ranking=ranking, speed_slack=slack
+            )
         if chosen is None and found.chosen is not None:  # passing on the host, none fits the board
             result.update(passed=False, reasons=[f"no passing variant fits {board}"])
             if junit is not None:
@@ -162,11 +179,11 @@ def quantize_test(
             reasons=list(chosen.reasons),
         )
     else:
-        kinds = _kinds(scheme, layers, len(model.layers))
-        v = gate.make(model, kinds, calib_X, scheme, equalize)
+        kinds = _kinds(scheme, layers, model)
+        v = gate.make(model, kinds, calib_X, scheme, equalize, fold)
         r = gate.evaluate(v, ds.X, ref, ds.Y, t, threshold)
         result.update(scheme=scheme, candidate=r.summary, metrics=r.metrics, passed=r.passed, reasons=list(r.reasons))
-        rows = gate.sensitivity(model, kinds, ds.X, ref, ds.Y, calib_X, t, threshold, equalize)
+        rows = gate.sensitivity(model, kinds, ds.X, ref, ds.Y, calib_X, t, threshold, equalize, fold)
         if rows:
             result["per_layer"] = rows
             result["responsible_layer"] = gate.responsible(rows)
@@ -178,13 +195,23 @@ def quantize_test(
     return result
 
 
+def _slack(value: float) -> float:
+    """--speed-slack, checked: a finite fraction >= 0."""
+    import math
+
+    if not math.isfinite(value) or value < 0:
+        raise UserError(f"--speed-slack must be a finite fraction >= 0, not {value}", hint="e.g. 0.25 for 25%")
+    return float(value)
+
+
 def _write_junit(path, r: dict) -> None:
     """One case for the tested (or chosen) variant; with auto, one per uniform scheme too."""
     from hasaki_hil.gate import junit as junit_mod
 
     def name(variant: dict) -> str:
         eq = "+equalize" if variant.get("equalized") else ""
-        return ",".join(variant["layers"]) + eq
+        fold = "+fold-half" if variant.get("fold") == "half" else ""
+        return ",".join(variant["layers"]) + eq + fold
 
     cases = []
     if "candidate" in r:
@@ -237,12 +264,19 @@ def side_by_side(r: dict) -> list[tuple[str, str, str]]:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, mixed) from a model")
+    p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, int8x16, mixed) from a model")
     p.add_argument("model")
     p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "int8x16", "mixed"])
     p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
     p.add_argument("--calib", metavar="CSV", help="calibration inputs (needed by int8 layers and --equalize)")
     p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
+    p.add_argument(
+        "--fold",
+        choices=["full", "half"],
+        default="full",
+        help="int8x16 layers: each weight column's exponent moves into its input's int16 step whole "
+        "(full, default) or its square root (half); docs/formats.md",
+    )
     p.add_argument("-o", "--output", required=True, help="variant file to write")
     add_header_flag(p)
     add_json(p)
@@ -255,6 +289,13 @@ def add_parser(sub) -> None:
     p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
     p.add_argument("--calib", metavar="CSV", help="calibration inputs (default: the test data)")
     p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
+    p.add_argument(
+        "--fold",
+        choices=["full", "half"],
+        default="full",
+        help="int8x16 layers: each weight column's exponent moves into its input's int16 step whole "
+        "(full, default) or its square root (half); docs/formats.md",
+    )
     add_gate_flags(p)
     p.add_argument("--reference", metavar="MODEL", help="float model to compare with (default: MODEL itself)")
     p.add_argument("--junit", metavar="XML", help="also write the verdicts as JUnit XML (one case per variant)")
@@ -263,6 +304,13 @@ def add_parser(sub) -> None:
         "--board",
         help="with --scheme auto: build the passing candidates for this board and choose by cycles "
         "measured on its emulated core, then flash, then RAM",
+    )
+    p.add_argument(
+        "--speed-slack",
+        type=float,
+        metavar="FRACTION",
+        help="with --board: candidates within this fraction of the fastest count as fast enough, and of "
+        "those the one with the fewest new false negatives, then flips, is chosen (default 0.25; 0: the fastest)",
     )
     add_header_flag(p)
     add_json(p)
@@ -278,6 +326,7 @@ def _run_quantize(args) -> dict:
         layers=args.layers,
         equalize=args.equalize,
         header=args.header,
+        fold=args.fold,
     )
 
 
@@ -296,4 +345,6 @@ def _run_quantize_test(args) -> dict:
         reference=args.reference,
         junit=args.junit,
         board=args.board,
+        fold=args.fold,
+        speed_slack=args.speed_slack,
     )

@@ -162,21 +162,45 @@ def describe(v: Variant) -> dict:
         "scheme": v.scheme,
         "layers": list(v.kinds),
         "equalized": bool(v.options.get("equalize")),
+        "fold": FOLD_NAMES[float(v.options.get("fold", 1.0))],
         "param_bytes": v.param_bytes,
         "sha256": v.sha256,
     }
 
 
-def make(model: Model, kinds: list[str], calib_X, scheme: str, equalize: bool) -> Variant:
-    """Build a variant, equalising first when asked (mode by whether activations stay float)."""
+FOLDS = {"full": 1.0, "half": 0.5}  # int8x16: how much of each weight column's range its input step takes
+FOLD_NAMES = {v: k for k, v in FOLDS.items()}
+
+
+def make(model: Model, kinds: list[str], calib_X, scheme: str, equalize: bool, fold: str = "full") -> Variant:
+    """Build a variant, equalising first when asked (mode by whether activations stay float).
+
+    ``fold`` (int8x16 layers only, quant/int8x16.channel_steps): "full" or "half"; it is
+    recorded in the variant's options only when it is not the default, so variants without
+    it keep their bytes and hash."""
+    if fold not in FOLDS:
+        raise UserError(f"unknown --fold {fold!r}", hint="choose full or half")
     options = {"equalize": equalize}
+    if fold != "full":
+        if "int8x16" not in kinds:
+            raise UserError("--fold applies to int8x16 layers", hint="e.g. --scheme int8x16 --fold half")
+        options["fold"] = FOLDS[fold]
     int_acts = "int8" in kinds or "int8x16" in kinds
     base = quantize.equalize(model, calib_X, float_acts=not int_acts) if equalize else model
     return quantize.build(base, kinds, calib_X, scheme, options, parent=model)
 
 
 def sensitivity(
-    model: Model, kinds: list[str], X, ref, labels, calib_X, t: Thresholds, threshold: float, equalize: bool = False
+    model: Model,
+    kinds: list[str],
+    X,
+    ref,
+    labels,
+    calib_X,
+    t: Thresholds,
+    threshold: float,
+    equalize: bool = False,
+    fold: str = "full",
 ) -> list[dict]:
     """Quantise one layer at a time as in ``kinds`` (the rest f32): each layer's own damage."""
     rows = []
@@ -186,7 +210,10 @@ def sensitivity(
             continue
         one = ["f32"] * n
         one[k] = kinds[k]
-        r = evaluate(make(model, one, calib_X, "mixed", equalize), X, ref, labels, t, threshold)
+        if kinds[k] == "int8x16":  # a later int8x16 layer reads the int16 output of the ones before it
+            one[: k + 1] = kinds[: k + 1]
+        fold_k = fold if "int8x16" in one else "full"
+        r = evaluate(make(model, one, calib_X, "mixed", equalize, fold_k), X, ref, labels, t, threshold)
         m = r.metrics
         rows.append(
             {
@@ -214,29 +241,32 @@ def candidates(n_layers: int):
     else:  # uniform schemes, and each with one layer kept in f32
         mixes = [[k] * n_layers for k in kinds]
         mixes += [[k] * i + ["f32"] + [k] * (n_layers - i - 1) for k in kinds[:2] for i in range(n_layers)]
-    # int16 inputs into layer 1 (quant/int8x16.py), int8 after it: the int8 mix with a finer first layer
-    mixes.append(["int8x16"] + ["int8"] * (n_layers - 1))
     for mix in mixes:
         for eq in (False, True):
             if eq and all(k == "f32" for k in mix):
                 continue
-            yield mix, eq
+            yield mix, eq, "full"
+    # int8x16 (quant/int8x16.py): the first d layers with int16 inputs, int8 after them, each
+    # with both column folds
+    for d in range(1, n_layers + 1):
+        for eq in (False, True):
+            for fold in FOLDS:
+                yield ["int8x16"] * d + ["int8"] * (n_layers - d), eq, fold
 
 
 def scheme_name(kinds: list[str]) -> str:
-    if kinds[0] == "int8x16" and set(kinds[1:]) <= {"int8"}:  # what --scheme int8x16 builds
-        return "int8x16"
     return kinds[0] if len(set(kinds)) == 1 else "mixed"
 
 
 def auto(model: Model, X, ref, labels, calib_X, t: Thresholds, threshold: float) -> AutoResult:
     """Try the schemes, equalisation and per-layer mixes; pick the smallest passing variant."""
     tried = []
-    for kinds, eq in candidates(len(model.layers)):
+    for kinds, eq, fold in candidates(len(model.layers)):
         try:
-            v = make(model, kinds, calib_X, scheme_name(kinds), eq)
+            v = make(model, kinds, calib_X, scheme_name(kinds), eq, fold)
         except UserError as e:  # this mix cannot be built (e.g. softmax in an int8 hidden layer)
-            tried.append(Evaluation({"layers": kinds, "equalized": eq}, None, Verdict(False, (str(e),))))
+            summary = {"layers": kinds, "equalized": eq, "fold": fold}
+            tried.append(Evaluation(summary, None, Verdict(False, (str(e),))))
             continue
         tried.append(evaluate(v, X, ref, labels, t, threshold))
     passing = [r for r in tried if r.passed]

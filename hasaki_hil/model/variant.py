@@ -7,9 +7,12 @@
   per-tensor int8 activations, int32 bias and accumulation, requantisation with
   (multiplier, shift), ReLU folded into the clamp, sigmoid/tanh/leaky_relu through a
   256-entry table, softmax in float on the dequantised logits (output layer only).
-- ``int8x16`` (first layer only; see quant/int8x16.py): int8 weights, per-channel symmetric
-  int16 inputs (their scale folded into the input normalisation, ``in_mul``), int32
-  accumulation, per-row requantisation to the next layer's int8 grid, as ``int8``.
+- ``int8x16`` (see quant/int8x16.py): int8 weights, per-channel symmetric int16 inputs
+  (for layer 1 their step is folded into the input normalisation, ``in_mul``, and the
+  firmware takes the int16 values; later int8x16 layers read the int16 output of the
+  int8x16 layer before them), int32 accumulation, per-row requantisation: onto the next
+  layer's per-channel int16 steps (``out_steps``) when that layer is int8x16 too, else to
+  the next layer's int8 grid, as ``int8``.
 
 A variant's sha256 covers its whole file content except the hash itself; the file carries
 its parent float model, the reference every test of the variant compares with.
@@ -58,7 +61,8 @@ class VLayer:
     shift: np.ndarray | None = None  # int32 [out]
     pre_q: Affine | None = None  # pre-activation quantisation, when a table follows
     lut: np.ndarray | None = None  # int8 [256]: lut[q_pre + 128]
-    in_mul: np.ndarray | None = None  # int8x16: float32 [in], q16 = round((x - input_offset) * in_mul)
+    in_mul: np.ndarray | None = None  # int8x16 layer 1: float32 [in], q16 = round((x - input_offset) * in_mul)
+    out_steps: np.ndarray | None = None  # int8x16 before int8x16: float32 [out], the int16 output steps
 
     @property
     def n_out(self) -> int:
@@ -77,8 +81,8 @@ class VLayer:
         if self.kind == "int8-wo":
             return self.qweights.size + 4 * n + 4 * n
         lut = 256 if self.lut is not None else 0
-        if self.kind == "int8x16":  # + in_mul; biases are not folded but still int32
-            return self.qweights.size + 4 * n + 2 * n + n + lut + 4 * self.n_in
+        if self.kind == "int8x16":  # + in_mul in layer 1
+            return self.qweights.size + 4 * n + 2 * n + n + lut + (4 * self.n_in if self.in_mul is not None else 0)
         return self.qweights.size + 4 * n + 2 * n + n + lut  # weights, bias, M (16 bit), shift
 
 
@@ -128,6 +132,12 @@ class Variant:
         return self.layers[0].kind == "int8"
 
     @property
+    def input_is_int16(self) -> bool:
+        """The firmware takes int16 inputs (PREFIX_quantize_input: normalised onto layer 1's
+        per-channel int16 steps by the host) when the first layer is int8x16."""
+        return self.layers[0].kind == "int8x16"
+
+    @property
     def output_is_int8(self) -> bool:
         """The firmware returns int8 when the last layer is int8 and not softmax (softmax is computed in float)."""
         last = self.layers[-1]
@@ -135,6 +145,8 @@ class Variant:
 
     @property
     def input_dtype(self) -> np.dtype:
+        if self.input_is_int16:
+            return np.dtype(np.int16)
         return np.dtype(np.int8 if self.input_is_int8 else np.float32)
 
     @property
@@ -152,11 +164,12 @@ class Variant:
 
 FORMAT = "hasaki-hil-variant"
 # Version rule: a file is written as version 1 unless it holds an int8x16 layer (version 2),
-# so every version-1 file keeps its bytes and sha256, and an older reader refuses a file
-# with the new kind by its version ("written by a newer hasaki-hil") instead of calling it damaged.
-VERSION = 2
+# or an int8x16 layer after the first (version 3: int16 activations between layers), so
+# every older file keeps its bytes and sha256, and an older reader refuses a file with a
+# newer kind by its version ("written by a newer hasaki-hil") instead of calling it damaged.
+VERSION = 3
 _INT_ARRAYS = {"qweights": np.int8, "qbias": np.int32, "multiplier": np.int32, "shift": np.int32, "lut": np.int8}
-_FLOAT_ARRAYS = ("weights", "bias", "wscales", "in_mul")
+_FLOAT_ARRAYS = ("weights", "bias", "wscales", "in_mul", "out_steps")
 _AFFINES = ("in_q", "out_q", "pre_q")
 
 
@@ -175,10 +188,16 @@ def _layer_dict(layer: VLayer) -> dict:
     return out
 
 
+def _version(kinds: tuple[str, ...]) -> int:
+    if "int8x16" in kinds[1:]:
+        return 3
+    return 2 if "int8x16" in kinds else 1
+
+
 def to_dict(v: Variant) -> dict:
     return {
         "format": FORMAT,
-        "version": 2 if "int8x16" in v.kinds else 1,
+        "version": _version(v.kinds),
         "sha256": None,
         "scheme": v.scheme,
         "name": v.name,

@@ -140,14 +140,18 @@ def build(
         if k not in KINDS:
             raise UserError(f"unknown layer kind {k!r}", hint="choose from " + ", ".join(KINDS))
     ranges = None
-    if "int8x16" in kinds[1:]:
-        raise UserError(
-            "int8x16 is a first-layer kind (it takes the raw inputs)", hint="e.g. --layers int8x16,int8,int8"
-        )
+    for k in range(1, len(kinds)):
+        if kinds[k] == "int8x16" and kinds[k - 1] != "int8x16":
+            raise UserError(
+                "an int8x16 layer takes the raw inputs (layer 1) or the int16 output of an int8x16 layer",
+                hint="e.g. --layers int8x16,int8,int8 or int8x16,int8x16,int8",
+            )
     if "int8" in kinds or "int8x16" in kinds:
         if calib_X is None or len(calib_X) == 0:
             raise UserError("the int8 scheme needs calibration data (--calib DATA.csv)")
         ranges = calibrate(model, calib_X)
+    channel_max = int8x16.hidden_ranges(model, calib_X) if "int8x16" in kinds[1:] else None
+    fold = float((options or {}).get("fold", 1.0))
     layers, prev = [], None
     for k, (layer, kind) in enumerate(zip(model.layers, kinds)):
         last = k == len(kinds) - 1
@@ -156,11 +160,7 @@ def build(
         elif kind == "int8-wo":
             vl = wo_layer(layer)
         elif kind == "int8x16":
-            if layer.activation == "softmax" and not last:
-                raise UserError("the int8x16 kernel does softmax only on the output layer")
-            w = int8x16.weights(model, calib_X)  # the accumulator of row o counts wscales[o]
-            grid = output_grid(layer.activation, ranges[k], w["wscales"].astype(np.float64))
-            vl = VLayer("int8x16", layer.activation, **w, **grid)
+            vl = _int8x16_layer(model, k, kinds, calib_X, ranges, channel_max, prev, fold)
         else:
             chained = prev is not None and prev.kind in ("int8", "int8x16") and prev.out_q is not None
             in_q = prev.out_q if chained else Affine(*qmath.choose_affine(*ranges[k]["in"]))
@@ -178,6 +178,30 @@ def build(
         name=model.name,
         options=dict(options or {}),
     )
+
+
+def _int8x16_layer(
+    model: Model, k: int, kinds, calib_X, ranges, channel_max, prev: VLayer | None, fold: float
+) -> VLayer:
+    """Layer k as int8x16: int16 inputs on per-channel steps (quant/int8x16.py); int16
+    outputs on the next layer's steps when that layer is int8x16 too, else int8."""
+    layer = model.layers[k]
+    last = k == len(kinds) - 1
+    if layer.activation == "softmax" and not last:
+        raise UserError("the int8x16 kernel does softmax only on the output layer")
+    in_mul = None
+    if k == 0:
+        in_mul, s_in = int8x16.input_grid(model, calib_X, fold)
+    else:
+        s_in = prev.out_steps.astype(np.float64)
+    w = int8x16.weights(layer, s_in)  # the accumulator of row o counts wscales[o]
+    units = w["wscales"].astype(np.float64)
+    if not last and kinds[k + 1] == "int8x16":
+        steps = int8x16.channel_steps(channel_max[k], model.layers[k + 1].weights, fold)
+        grid = int8x16.out16_grid(layer.activation, units, steps)
+    else:
+        grid = output_grid(layer.activation, ranges[k], units)
+    return VLayer("int8x16", layer.activation, in_mul=in_mul, **w, **grid)
 
 
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")  # f(s * z) == s * f(z) for s > 0

@@ -53,8 +53,10 @@ def finish_q(acc: np.ndarray, layer: VLayer) -> np.ndarray:
 
 
 def native_inputs(variant: Variant, X: np.ndarray) -> np.ndarray:
-    """What the firmware's predict takes for raw inputs X: normalised floats, or for an int8
-    first layer the normalised, quantised int8 values (PREFIX_quantize_input)."""
+    """What the firmware's predict takes for raw inputs X: raw floats, or for an int8 or
+    int8x16 first layer the normalised, quantised int8 or int16 values (PREFIX_quantize_input)."""
+    if variant.input_is_int16:
+        return int8x16.quantize_inputs(X, variant.input_offset, variant.layers[0].in_mul)
     a = normalise(X, variant.input_offset, variant.input_scale)
     if variant.input_is_int8:
         first = variant.layers[0]
@@ -64,15 +66,23 @@ def native_inputs(variant: Variant, X: np.ndarray) -> np.ndarray:
 
 def run(variant: Variant, X: np.ndarray, native: bool = False) -> RefResult:
     """Outputs for raw inputs X, or with ``native`` for inputs already in predict's native
-    type (int8 values for an int8 first layer; raw floats otherwise)."""
+    type (int8 or int16 values for an int8 or int8x16 first layer; raw floats otherwise)."""
     int8_in = native and variant.input_is_int8
-    a = None if int8_in else normalise(X, variant.input_offset, variant.input_scale)
+    int_in = native and (variant.input_is_int8 or variant.input_is_int16)
+    a = None if int_in else normalise(X, variant.input_offset, variant.input_scale)
     q = np.asarray(X, np.int8) if int8_in else None  # the int8 activations while consecutive int8 layers run
+    v16 = None  # the int16 activations while consecutive int8x16 layers run
+    if variant.input_is_int16:
+        v16 = np.asarray(X, np.int16) if native else native_inputs(variant, X)
     prev = None
     for layer in variant.layers:
         if layer.kind in ("int8", "int8x16"):
-            if layer.kind == "int8x16":  # first layer only: from the raw inputs (see quant/int8x16.py)
-                q = finish_q(int8x16.accumulate(X, variant.input_offset, layer), layer)
+            if layer.kind == "int8x16":  # int16 inputs (see quant/int8x16.py)
+                acc = int8x16.accumulate(v16, layer)
+                if layer.out_steps is not None:
+                    v16, q = int8x16.finish16(acc, layer), None
+                else:
+                    v16, q = None, finish_q(acc, layer)
             else:
                 if q is None:
                     q = qmath.quantize(a, layer.in_q.inv_scale, layer.in_q.zero_point)
