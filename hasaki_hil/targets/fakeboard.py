@@ -57,6 +57,7 @@ class FakeBoard:
             variant.dims[-1],
             variant.input_is_int8,
             variant.output_is_int8,
+            in_int16=variant.input_is_int16,
         )
         self.runs = 0
         self._stop = threading.Event()

@@ -18,6 +18,7 @@ VERSION = 2  # 2: 16-bit sequence numbers, replies carry their input's digest, t
 HELLO, RUN = 0x01, 0x02  # host -> board
 BOOT, HELLO_REPLY, RUN_REPLY, NAK, ERROR = 0x80, 0x81, 0x82, 0x83, 0xFF  # board -> host
 EMULATED = 0x04  # HELLO flags bit 2: set by the emulated link on its way to the host, never by firmware
+IN_INT16 = 0x08  # HELLO flags bit 3: the firmware takes int16 inputs
 
 STATUS = {0: "ok", 1: "bad input length", 2: "bad request", 3: "unknown type", 4: "model error"}
 COUNTERS = {0: "none", 1: "avr-timer", 2: "xtensa-ccount", 3: "riscv-mcycle", 4: "dwt-cyccnt", 5: "systick"}
@@ -153,12 +154,13 @@ class Hello:
     in_int8: bool
     out_int8: bool
     emulated: str = ""  # the emulated core behind the link ("avr:atmega328p"), "" for a board
+    in_int16: bool = False  # int16 inputs (an int8x16 first layer)
 
 
 def parse_hello(body: bytes) -> Hello:
     """body: board name length + name, clock u32, counter u8, model hash (32 raw bytes),
     n_in u16, n_out u16, flags u8 (bit 0: int8 inputs, bit 1: int8 outputs, bit 2: emulated,
-    then core name length u8 + core name)."""
+    then core name length u8 + core name; bit 3: int16 inputs)."""
     try:
         n = body[0]
         name = body[1 : 1 + n].decode("ascii")
@@ -185,6 +187,7 @@ def parse_hello(body: bytes) -> Hello:
         bool(flags & 1),
         bool(flags & 2),
         emulated,
+        bool(flags & IN_INT16),
     )
 
 
@@ -196,14 +199,14 @@ def hello_body(h: Hello) -> bytes:
         + name
         + struct.pack("<IB", h.clock_hz, counter)
         + bytes.fromhex(h.model_hash)
-        + struct.pack("<HHB", h.n_in, h.n_out, int(h.in_int8) | (int(h.out_int8) << 1))
+        + struct.pack("<HHB", h.n_in, h.n_out, int(h.in_int8) | (int(h.out_int8) << 1) | (IN_INT16 * h.in_int16))
     )
     return mark_emulated(body, h.emulated) if h.emulated else body
 
 
 def mark_emulated(body: bytes, core: str) -> bytes:
     """A HELLO body as the emulated link passes it on: flag bit 2 set, the core's name appended.
-    Firmware never sets the bit (hsk_link.h builds the flags from two 0/1 constants)."""
+    Firmware never sets the bit (hsk_link.h builds the flags from 0/1 constants for bits 0, 1 and 3)."""
     n = body[0]
     flags = body[42 + n]
     name = core.encode("ascii")

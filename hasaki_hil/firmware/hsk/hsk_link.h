@@ -96,6 +96,10 @@ static uint16_t hsk_link_receive(uint8_t *buf)
 }
 
 /* Board name and banner live in flash, like the model: an ATtiny85 has 512 bytes of SRAM. */
+#ifndef HSK_IN_INT16 /* defined (1) by headers whose first layer is int8x16 */
+#define HSK_IN_INT16 0
+#endif
+
 static const char hsk_board_name[] HSK_FLASH = HSK_BOARD_NAME;
 static const char hsk_banner[] HSK_FLASH = "hasaki-hil serial firmware\r\n";
 
@@ -125,7 +129,7 @@ static uint16_t hsk_hello_body(uint8_t *p)
     p[38] = (uint8_t)(HSK_N_IN >> 8);
     p[39] = (uint8_t)HSK_N_OUT;
     p[40] = (uint8_t)(HSK_N_OUT >> 8);
-    p[41] = (uint8_t)(HSK_IN_INT8 | (HSK_OUT_INT8 << 1));
+    p[41] = (uint8_t)(HSK_IN_INT8 | (HSK_OUT_INT8 << 1) | (HSK_IN_INT16 << 3));
     return (uint16_t)(1 + n + 42);
 }
 
