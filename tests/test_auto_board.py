@@ -30,7 +30,7 @@ def test_attiny85_picks_the_fewest_measured_cycles(cli, case, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)  # `build` writes ./build: here, not in the repository
     model, data = case
     chosen_file = tmp_path / "chosen.hskv"
-    r = _auto(cli, model, data, "--board", "attiny85", "-o", chosen_file)
+    r = _auto(cli, model, data, "--board", "attiny85", "-o", chosen_file, "--speed-slack", "0")
     a = r["auto"]
     ranking = a["ranking"]
     assert a["board"] == "attiny85" and a["sample_rows"] == 64
@@ -62,8 +62,8 @@ def test_without_board_the_smallest_passing_variant_as_before(cli, case):
     model, data = case
     r = _auto(cli, model, data)
     assert "ranking" not in r["auto"] and "board" not in r["auto"]
-    # int8x16 first layers are candidates now too (with and without equalisation)
-    assert r["auto"]["tried"] == 2 * 3**2 - 1 + 2
+    # and int8x16 runs of 1 or 2 layers, each with and without equalisation, full and half fold
+    assert r["auto"]["tried"] == 2 * 3**2 - 1 + 2 * 2 * 2
     code, out, _ = cli("quantize-test", model, data, "--scheme", "auto", "--no-header")
     assert code == 0 and "passing candidates on" not in out
     assert r["candidate"]["param_bytes"] == min(
@@ -102,7 +102,7 @@ def test_candidates_that_do_not_fit_are_listed_not_chosen(cli, tmp_path):
     X = rng.random((300, 4))
     np.savetxt(tmp_path / "w.csv", np.column_stack([X, predict(m, X)[:, 0] >= 0.5]), delimiter=",", fmt="%.9g")
     gate = ("--max-flip-rate", "0.02", "--max-new-fn", "off")
-    r = _auto(cli, tmp_path / "w.hsk", tmp_path / "w.csv", "--board", "attiny85", *gate)
+    r = _auto(cli, tmp_path / "w.hsk", tmp_path / "w.csv", "--board", "attiny85", "--speed-slack", "0", *gate)
     ranking = r["auto"]["ranking"]
     fits = [row["fits"] for row in ranking]
     assert any(fits) and not all(fits) and fits == sorted(fits, reverse=True)  # fitting ones first
@@ -110,14 +110,42 @@ def test_candidates_that_do_not_fit_are_listed_not_chosen(cli, tmp_path):
         row["cycles_median"] is None and "RAM" in " ".join(row["fit_reasons"]) for row in ranking if not row["fits"]
     )
     assert r["candidate"] == ranking[0]["variant"] and ranking[0]["chosen"]
-    assert set(r["candidate"]["layers"]) == {"int8"}
+    assert set(r["candidate"]["layers"]) <= {"int8", "int8x16"}
     plain = _auto(cli, tmp_path / "w.hsk", tmp_path / "w.csv", *gate)
     assert plain["candidate"]["param_bytes"] < r["candidate"]["param_bytes"]  # the size pick would not fit
+
+
+def test_within_the_speed_slack_the_fewest_decision_errors_win(cli, case, tmp_path, monkeypatch):
+    from hasaki_hil.commands.auto_board import choose
+
+    def row(cycles, flips, new_fn=0, fits=True):
+        return {"cycles_median": cycles, "flips": flips, "new_fn": new_fn, "fits": fits}
+
+    ranked = [(row(8500, 4), "a"), (row(10177, 2), "b"), (row(10465, 0), "c"), (row(61000, 0), "f32")]
+    assert choose(ranked, 0.25) == "c"  # 10465 <= 1.25 * 8500; f32 is too slow to count
+    assert choose(ranked, 0.0) == "a" and choose(ranked, 0.2) == "b"
+    assert choose([(row(100, 0, new_fn=1), "x"), (row(110, 3), "y")], 0.25) == "y"  # new FN before flips
+    assert choose([(row(None, 0), "p"), (row(None, 0), "q")], 0.25) == "p"  # no emulator: the first that fits
+    assert choose([(row(90, 0, fits=False), "big"), (row(100, 1), "ok")], 0.25) == "ok"
+    assert choose([(row(90, 0, fits=False), "big")], 0.25) is None
+    # end to end: the default slack is 25% and the choice keeps the most decisions within it
+    monkeypatch.chdir(tmp_path)
+    model, data = case
+    a = _auto(cli, model, data, "--board", "attiny85")["auto"]
+    assert a["speed_slack"] == 0.25
+    timed = [r for r in a["ranking"] if r["fits"]]
+    fast = [r for r in timed if r["cycles_median"] <= 1.25 * timed[0]["cycles_median"]]
+    chosen = [r for r in a["ranking"] if r["chosen"]]
+    assert len(chosen) == 1 and chosen[0] in fast
+    assert (chosen[0]["new_fn"], chosen[0]["flips"]) == min((r["new_fn"], r["flips"]) for r in fast)
 
 
 @pytest.mark.parametrize(
     "extra, message",
     [
+        (("--scheme", "auto", "--speed-slack", "0.1"), "--speed-slack applies to --scheme auto --board B"),
+        (("--scheme", "auto", "--board", "attiny85", "--speed-slack", "-1"), "--speed-slack must be a finite"),
+        (("--scheme", "auto", "--board", "attiny85", "--speed-slack", "nan"), "--speed-slack must be a finite"),
         (("--scheme", "auto", "--board", "no-such-board"), "unknown board 'no-such-board'"),
         (("--scheme", "int8", "--board", "attiny85"), "--board ranks the candidates of --scheme auto"),
     ],
