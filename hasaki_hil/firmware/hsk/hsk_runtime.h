@@ -139,12 +139,16 @@ static HSK_UNUSED int32_t hsk_dot8(const int8_t *x, const int8_t *q, uint16_t n)
     return acc;
 }
 
+#if defined(__AVR_HAVE_MUL__)
+#include "hsk_avr_mul.h" /* hsk_requantize in 8x8 products, not libgcc's 64-bit arithmetic */
+#else
 /* (acc * m + 2^(s-1)) >> s, arithmetic (floor) shift, for 16 <= s <= 62 and m < 2^15:
  * acc * m fits 46 bits, so one int64 product is exact. */
 static HSK_UNUSED int32_t hsk_requantize(int32_t acc, uint16_t m, uint8_t s)
 {
     return (int32_t)(((int64_t)acc * m + ((int64_t)1 << (s - 1))) >> s);
 }
+#endif
 #endif
 
 #ifndef HSK_DENSE_Q_ATTR

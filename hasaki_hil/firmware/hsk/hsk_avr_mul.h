@@ -1,0 +1,104 @@
+/* hasaki-hil C runtime: hsk_requantize for AVR cores with a multiplier (the ATmega328P).
+ *
+ * Included by hsk_runtime.h; the generic C form (an int64 product and shift) costs the ATmega
+ * libgcc's 64-bit multiply and shift, several hundred cycles per row; this is about 120.
+ * Same function: (acc * m + 2^(s-1)) >> s with an arithmetic (floor) shift, 16 <= s <= 62,
+ * m < 2^15 (hasaki_hil/quant/qmath.py), checked against Python's integers in simavr by
+ * tests/test_avr_kernels.py.
+ *
+ * P = acc * m in 48 bits from eight 8x8 products (the top byte of acc signed, MULSU), then
+ * floor(P / 2^(s-1)) by whole bytes and bits, then (that + 1) >> 1: the rounding half added
+ * without forming 2^(s-1). |P| < 2^46 and s >= 16, so the result fits 32 bits.
+ */
+#ifndef HSK_AVR_MUL_H
+#define HSK_AVR_MUL_H
+
+static __attribute__((noinline)) HSK_UNUSED int32_t hsk_requantize(int32_t acc, uint16_t m, uint8_t s)
+{
+    register int32_t a __asm__("r22") = acc;
+    register uint16_t mm __asm__("r20") = m;
+    register uint8_t n __asm__("r18") = s;
+    __asm__(
+        /* P in r17 r16 r31 r30 r27 r26 (p5..p0); a3 in r19 (MULSU takes r16..r23), r25 zero */
+        "mov  r19, %D[acc]           \n\t"
+        "clr  %D[acc]                \n\t"
+        "mul  %A[acc], %A[m]         \n\t" /* a0 m0: bytes 0-1 */
+        "movw r26, r0                \n\t"
+        "mul  %B[acc], %B[m]         \n\t" /* a1 m1: bytes 2-3 */
+        "movw r30, r0                \n\t"
+        "mulsu r19, %B[m]             \n\t" /* a3 m1, signed: bytes 4-5 */
+        "movw r16, r0                \n\t"
+        "mul  %A[acc], %B[m]         \n\t" /* a0 m1: bytes 1-2 */
+        "add  r27, r0                \n\t"
+        "adc  r30, r1                \n\t"
+        "adc  r31, %D[acc]           \n\t"
+        "adc  r16, %D[acc]           \n\t"
+        "adc  r17, %D[acc]           \n\t"
+        "mul  %B[acc], %A[m]         \n\t" /* a1 m0: bytes 1-2 */
+        "add  r27, r0                \n\t"
+        "adc  r30, r1                \n\t"
+        "adc  r31, %D[acc]           \n\t"
+        "adc  r16, %D[acc]           \n\t"
+        "adc  r17, %D[acc]           \n\t"
+        "mul  %C[acc], %A[m]         \n\t" /* a2 m0: bytes 2-3 */
+        "add  r30, r0                \n\t"
+        "adc  r31, r1                \n\t"
+        "adc  r16, %D[acc]           \n\t"
+        "adc  r17, %D[acc]           \n\t"
+        "mul  %C[acc], %B[m]         \n\t" /* a2 m1: bytes 3-4 */
+        "add  r31, r0                \n\t"
+        "adc  r16, r1                \n\t"
+        "adc  r17, %D[acc]           \n\t"
+        "mulsu r19, %A[m]             \n\t" /* a3 m0, signed: bytes 3-4, its sign into byte 5 */
+        "sbc  %A[m], %A[m]           \n\t"
+        "add  r31, r0                \n\t"
+        "adc  r16, r1                \n\t"
+        "adc  r17, %A[m]             \n\t"
+        "clr  __zero_reg__           \n\t"
+        "dec  %[n]                   \n\t" /* floor(P / 2^(s-1)): whole bytes, */
+        "1:                          \n\t"
+        "cpi  %[n], 8                \n\t"
+        "brlo 2f                     \n\t"
+        "mov  r26, r27               \n\t"
+        "mov  r27, r30               \n\t"
+        "mov  r30, r31               \n\t"
+        "mov  r31, r16               \n\t"
+        "mov  r16, r17               \n\t"
+        "lsl  r17                    \n\t"
+        "sbc  r17, r17               \n\t"
+        "subi %[n], 8                \n\t"
+        "rjmp 1b                     \n\t"
+        "2:                          \n\t" /* then bits */
+        "tst  %[n]                   \n\t"
+        "breq 4f                     \n\t"
+        "3:                          \n\t"
+        "asr  r17                    \n\t"
+        "ror  r16                    \n\t"
+        "ror  r31                    \n\t"
+        "ror  r30                    \n\t"
+        "ror  r27                    \n\t"
+        "ror  r26                    \n\t"
+        "dec  %[n]                   \n\t"
+        "brne 3b                     \n\t"
+        "4:                          \n\t" /* (+ 1) >> 1 */
+        "subi r26, 0xFF              \n\t"
+        "sbci r27, 0xFF              \n\t"
+        "sbci r30, 0xFF              \n\t"
+        "sbci r31, 0xFF              \n\t"
+        "sbci r16, 0xFF              \n\t"
+        "sbci r17, 0xFF              \n\t"
+        "asr  r17                    \n\t"
+        "ror  r16                    \n\t"
+        "ror  r31                    \n\t"
+        "ror  r30                    \n\t"
+        "ror  r27                    \n\t"
+        "ror  r26                    \n\t"
+        "movw %A[acc], r26           \n\t"
+        "movw %C[acc], r30           \n\t"
+        : [acc] "+r"(a), [m] "+r"(mm), [n] "+d"(n)
+        :
+        : "r0", "r16", "r17", "r19", "r26", "r27", "r30", "r31");
+    return a;
+}
+
+#endif /* HSK_AVR_MUL_H */
