@@ -250,3 +250,31 @@ def test_the_cli_scheme_layers_and_fold(cli, tmp_path):
     ):
         code, _, err = cli("quantize", model, *argv, "-o", tmp_path / "bad.variant")
         assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_int16_inputs_over_the_serial_link(cli, tmp_path):
+    """The uno's real serial firmware of an all-int8x16 variant behind a pty: 2 bytes per input on
+    the wire, HELLO flag bit 3, the same outputs and Timer1 counts as the emulated run."""
+    import json
+
+    from hasaki_hil.targets.emulated_serial import EmulatedSerialBoard
+
+    from .test_quantize import pathology_data, pathology_model
+
+    data = pathology_data(tmp_path / "vectors.csv", n=120, seed=4)
+    X = np.loadtxt(data, delimiter=",")[:, :4]
+    path = tmp_path / "x16.variant"
+    v = quantize.build(pathology_model(), ["int8x16", "int8x16"], X, "int8x16")
+    variant_mod.save(v, path)
+    fw = builder.build(path, "uno", harness="serial", toolchain_choice="system", out_dir=tmp_path / "fw")["firmware"]
+    code, out, err = cli("test", path, "--board", "uno", "--emulate", "--vectors", data, "--json")
+    emulated = json.loads(out)
+    board = EmulatedSerialBoard(fw["elf"], "uno")
+    with board as port:
+        code, out, err = cli("test", path, "--board", "uno", "--port", port, "--vectors", data, "--json")
+    assert board.error is None, board.error
+    serial = json.loads(out)
+    assert code in (0, 1), err
+    assert serial["host_reference_mismatches"] == 0 == emulated["host_reference_mismatches"]
+    assert serial["rows"] == 120 and serial["cycles"]["median"] == emulated["cycles"]["median"]
+    assert serial["verdict"] == emulated["verdict"]
