@@ -209,3 +209,25 @@ def test_flash_runs_platformios_upload_and_reports_its_failure(builds, pio_avrdu
     assert code == 2 and out == "" and "Traceback" not in err
     assert "error: upload failed:" in err and "usbasp" in err.lower() and "hint: env HSK_MODEL_DIR=" in err
     assert not (tmp_path / "t85" / "flash.json").exists()  # nothing claims an upload happened
+
+
+def test_an_int8x16_variant_builds_byte_identical_with_platformio(pio_env, tmp_path):
+    """The int8x16 kernels' headers (the ATtiny's table walk, the ATmega's MULS and requantisation)
+    reach PlatformIO's build too, and it makes the same image as the system driver."""
+    import numpy as np
+
+    from hasaki_hil.model import variant as variant_mod
+    from hasaki_hil.quant import quantize
+
+    from .test_quantize import pathology_data, pathology_model
+
+    X = np.loadtxt(pathology_data(tmp_path / "d.csv", n=100), delimiter=",")[:, :4]
+    path = tmp_path / "x16.variant"
+    variant_mod.save(quantize.build(pathology_model(), ["int8x16", "int8x16"], X, "int8x16"), path)
+    for board in ("attiny85", "uno"):
+        fw = {
+            driver: build.build(path, board, "emu", driver, out_dir=tmp_path / f"{driver}-{board}")["firmware"]
+            for driver in ("pio", "system")
+        }
+        assert fw["pio"]["toolchain"] == "pio"
+        assert open(fw["pio"]["image"], "rb").read() == open(fw["system"]["image"], "rb").read(), board
