@@ -128,6 +128,12 @@ def test_within_the_speed_slack_the_fewest_decision_errors_win(cli, case, tmp_pa
     assert choose([(row(None, 0), "p"), (row(None, 0), "q")], 0.25) == "p"  # no emulator: the first that fits
     assert choose([(row(90, 0, fits=False), "big"), (row(100, 1), "ok")], 0.25) == "ok"
     assert choose([(row(90, 0, fits=False), "big")], 0.25) is None
+    # the Pareto front over (new FN, flips, cycles, flash)
+    from hasaki_hil.commands.auto_board import pareto
+
+    rows = [dict(r, flash_bytes=f) for (r, _), f in zip(ranked, (3738, 3208, 2676, 2804))]
+    assert [pareto(r, rows) for r in rows] == [True, True, True, False]  # f32: 0 flips but slower and bigger
+    assert not pareto(row(None, 0), rows) and not pareto(row(1, 0, fits=False), rows)
     # end to end: the default slack is 25% and the choice keeps the most decisions within it
     monkeypatch.chdir(tmp_path)
     model, data = case
@@ -138,6 +144,7 @@ def test_within_the_speed_slack_the_fewest_decision_errors_win(cli, case, tmp_pa
     chosen = [r for r in a["ranking"] if r["chosen"]]
     assert len(chosen) == 1 and chosen[0] in fast
     assert (chosen[0]["new_fn"], chosen[0]["flips"]) == min((r["new_fn"], r["flips"]) for r in fast)
+    assert chosen[0]["pareto"] and any(r["pareto"] for r in timed)
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def print_auto_ranking(a: dict) -> None:
         f"passing candidates on {a['board']} (cycles: median of {a['sample_rows']} rows on the emulated core, "
         f"{', '.join(provs) or 'not measured'}):"
     )
-    t = tables.table("", "scheme", "layers", "flips", "new FN", "cycles", "flash B", "RAM B",
+    t = tables.table("", "scheme", "layers", "flips", "new FN", "cycles", "flash B", "RAM B", "Pareto",
                      right=("flips", "new FN", "cycles", "flash B", "RAM B"))  # fmt: skip
     slack = a.get("speed_slack")
     for row in a["ranking"]:
@@ -146,8 +146,10 @@ def print_auto_ranking(a: dict) -> None:
             cycles if row["cycles_median"] is not None or not row["fits"] else "-",
             "" if row["flash_bytes"] is None else str(row["flash_bytes"]),
             "" if row["ram_bytes"] is None else str(row["ram_bytes"]),
+            "yes" if row.get("pareto") else "",
         )
     tables.show(t)
+    print("  Pareto: no other candidate has as few new FN, flips, cycles and flash bytes, and fewer of one")
     if slack is not None:
         print(
             f"  * chosen: of the candidates within {slack:.0%} of the fastest, the fewest new false negatives, "

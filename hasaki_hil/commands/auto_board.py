@@ -116,8 +116,31 @@ def rank(
     rows_out = []
     for row, ev in measured:
         row["chosen"] = ev is chosen
+        row["pareto"] = pareto(row, [r for r, _ in measured])
         rows_out.append(row)
     return rows_out, chosen
+
+
+PARETO_KEYS = ("new_fn", "flips", "cycles_median", "flash_bytes")
+
+
+def pareto(row: dict, rows: list[dict]) -> bool:
+    """Whether a fitting, timed row is on the Pareto front of (new FN, flips, cycles, flash): no
+    other such row is as good in all four and better in one."""
+
+    def figures(r):
+        return tuple(r[k] or 0 for k in PARETO_KEYS)
+
+    if not row["fits"] or row["cycles_median"] is None:
+        return False
+    mine = figures(row)
+    for other in rows:
+        if other is row or not other["fits"] or other["cycles_median"] is None:
+            continue
+        theirs = figures(other)
+        if all(t <= m for t, m in zip(theirs, mine)) and theirs != mine:
+            return False
+    return True
 
 
 def choose(measured: list[tuple[dict, object]], slack: float):
