@@ -18,49 +18,69 @@
 #define HSK_Q16_SQ_MAX_IN 64 /* hasaki_hil/codegen/q16.py SQ_MAX_IN: S and the zero row below */
 static const int8_t hsk_q16_zero[HSK_Q16_SQ_MAX_IN] HSK_FLASH HSK_UNUSED = {0};
 
-/* S = sum_i 256 (h_i - q_i)^2 + (l_i - q_i)^2 over n (1..255) inputs, q in flash. |x - q| <= 255
- * indexes the table: the h step adds its square at byte 1 starting on the low page, the l step
- * at byte 0 starting on the high one, so Z's page moves twice per input, not four times. */
+/* One input's two lookups, its weight in register w: the h step adds (h - q)^2 at byte 1,
+ * starting on the table's low page and ending on the high one; the l step adds (l - q)^2 at
+ * byte 0 the other way round, so Z's page moves twice per input, not four times. The sign of
+ * x - q comes from N xor V (brge), and |x - q| <= 255 indexes the table. */
+#define HSK_SQ16_HI(w)                       \
+    "ld   r30, X+                \n\t"      \
+    "sub  r30, " w "             \n\t"      \
+    "brge 1f                     \n\t"      \
+    "neg  r30                    \n\t"      \
+    "1:                          \n\t"      \
+    "lpm  __tmp_reg__, Z         \n\t"      \
+    "inc  r31                    \n\t"      \
+    "add  %B[s], __tmp_reg__     \n\t"      \
+    "lpm  __tmp_reg__, Z         \n\t"      \
+    "adc  %C[s], __tmp_reg__     \n\t"      \
+    "adc  %D[s], __zero_reg__    \n\t"
+#define HSK_SQ16_LO(w)                       \
+    "ld   r30, X+                \n\t"      \
+    "sub  r30, " w "             \n\t"      \
+    "brge 1f                     \n\t"      \
+    "neg  r30                    \n\t"      \
+    "1:                          \n\t"      \
+    "lpm  r21, Z                 \n\t"      \
+    "dec  r31                    \n\t"      \
+    "lpm  __tmp_reg__, Z         \n\t"      \
+    "add  %A[s], __tmp_reg__     \n\t"      \
+    "adc  %B[s], r21             \n\t"      \
+    "adc  %C[s], __zero_reg__    \n\t"      \
+    "adc  %D[s], __zero_reg__    \n\t"
+
+/* S = sum_i 256 (h_i - q_i)^2 + (l_i - q_i)^2 over n (1..255) inputs, q in flash: an odd input
+ * first, then two per pass (both weights fetched in one visit of Z to the row). */
 static __attribute__((noinline)) HSK_UNUSED uint32_t hsk_sqdist16(const int8_t *hl, const int8_t *q, uint8_t n)
 {
     register uint32_t s __asm__("r22");
     register const int8_t *w __asm__("r18") = q;
+    uint8_t qb;
     __asm__(
         "clr  %A[s]                  \n\t"
         "clr  %B[s]                  \n\t"
         "clr  %C[s]                  \n\t"
         "clr  %D[s]                  \n\t"
-        "0:                          \n\t"
+        "lsr  %[n]                   \n\t" /* pairs; C: an odd input */
+        "brcc 2f                     \n\t"
         "movw r30, %[w]              \n\t"
-        "lpm  r20, Z+                \n\t" /* q_i */
+        "lpm  r20, Z+                \n\t"
         "movw %[w], r30              \n\t"
         "ldi  r31, hi8(%[tab])       \n\t"
-        "ld   r30, X+                \n\t" /* h_i - q_i: its sign from N xor V */
-        "sub  r30, r20               \n\t"
-        "brge 1f                     \n\t"
-        "neg  r30                    \n\t"
-        "1:                          \n\t"
-        "lpm  __tmp_reg__, Z         \n\t"
-        "inc  r31                    \n\t"
-        "add  %B[s], __tmp_reg__     \n\t"
-        "lpm  __tmp_reg__, Z         \n\t"
-        "adc  %C[s], __tmp_reg__     \n\t"
-        "adc  %D[s], __zero_reg__    \n\t"
-        "ld   r30, X+                \n\t" /* l_i - q_i */
-        "sub  r30, r20               \n\t"
-        "brge 2f                     \n\t"
-        "neg  r30                    \n\t"
+        HSK_SQ16_HI("r20") HSK_SQ16_LO("r20")
         "2:                          \n\t"
-        "lpm  r21, Z                 \n\t"
-        "dec  r31                    \n\t"
-        "lpm  __tmp_reg__, Z         \n\t"
-        "add  %A[s], __tmp_reg__     \n\t"
-        "adc  %B[s], r21             \n\t"
-        "adc  %C[s], __zero_reg__    \n\t"
-        "adc  %D[s], __zero_reg__    \n\t"
+        "tst  %[n]                   \n\t"
+        "breq 4f                     \n\t"
+        "3:                          \n\t"
+        "movw r30, %[w]              \n\t"
+        "lpm  r20, Z+                \n\t"
+        "lpm  %[qb], Z+              \n\t"
+        "movw %[w], r30              \n\t"
+        "ldi  r31, hi8(%[tab])       \n\t"
+        HSK_SQ16_HI("r20") HSK_SQ16_LO("r20") HSK_SQ16_HI("%[qb]") HSK_SQ16_LO("%[qb]")
         "dec  %[n]                   \n\t"
-        "brne 0b                     \n\t"
-        : [s] "=&r"(s), [w] "+r"(w), [n] "+r"(n), "+x"(hl)
+        "brne 3b                     \n\t"
+        "4:                          \n\t"
+        : [s] "=&r"(s), [w] "+r"(w), [n] "+r"(n), "+x"(hl), [qb] "=&r"(qb)
         : [tab] "i"(hsk_sq)
         : "r20", "r21", "r30", "r31", "memory");
     return s;
