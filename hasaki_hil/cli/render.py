@@ -88,7 +88,9 @@ def print_quantize_test(r: dict) -> None:
             t.add_row(name, f, q)
         tables.show(t)
     if r.get("per_layer"):
-        print("per-layer sensitivity (each layer quantised alone):")
+        chained = any(row["kind"] == "int8x16" and row["layer"] > 1 for row in r["per_layer"])
+        how = "; an int8x16 layer with the int8x16 layers before it" if chained else ""
+        print(f"per-layer sensitivity (each layer quantised alone{how}):")
         t = tables.table(
             "layer", "as", "flips", "l2r", "max abs error", right=("layer", "flips", "l2r", "max abs error")
         )
