@@ -8,7 +8,10 @@ then builds the chosen variant, plain int8 and f32 for both boards (system avr-g
 emulator harness) and times every test row in simavr, the independent oracle (Debian's libsimavr
 through tests/emulator/oracle), checking the outputs against the host reference bit for bit
 (int8 outputs), and prints min/median/max beside the targets and the figures when issue 19 was
-filed (same model family, previous kernels).
+filed (same model family, previous kernels). The chosen variant's firmware takes int16 inputs,
+as an int8 variant's takes int8 ones, so PREFIX_predict's cycles exclude the normalisation and
+quantisation of raw floats; the last rows time that step alone (PREFIX_quantize_input, float
+arithmetic), its int16 outputs checked against the host's.
 
 Run: .venv/bin/python benchmarks/passing_scheme_cycles.py [--model M.model] [--rows 7150]
 Without --model it trains the default model first (about 3 s).
@@ -24,12 +27,16 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.avr_int8_cycles import measure, spread  # noqa: E402
 from benchmarks.smoke_setup import SMOKE  # noqa: E402
+from hasaki_hil.build import toolchain  # noqa: E402
+from hasaki_hil.codegen import cheader as codegen  # noqa: E402
 from hasaki_hil.commands.quantize import quantize_test  # noqa: E402
 from hasaki_hil.data import csvfile as data  # noqa: E402
 from hasaki_hil.model import modelfile  # noqa: E402
 from hasaki_hil.model import variant as variant_mod  # noqa: E402
-from hasaki_hil.quant import quantize  # noqa: E402
+from hasaki_hil.quant import quantize, reference  # noqa: E402
+from hasaki_hil.resources import FIRMWARE  # noqa: E402
 from hasaki_hil.train import training  # noqa: E402
+from tests.emulator.oracle import simavr  # noqa: E402
 
 BOARDS = {"attiny85": "attiny85", "uno": "atmega328p"}
 # Targets of issue 19 (cycles per inference) and the figures it was filed with (min / median / max;
@@ -46,6 +53,42 @@ FILED = {
     ("attiny85", "passing"): "no integer variant passed",
     ("uno", "passing"): "no integer variant passed",
 }
+
+
+# PREFIX_quantize_input between the emulator harness's markers: raw floats in, native inputs out.
+QUANTIZE_INPUT_MAIN = """\
+#include "hsk_model.h"
+#include <avr/io.h>
+#define HSK_MARK(v) __asm__ volatile("out %[gp], %[val]" ::[gp] "I"(_SFR_IO_ADDR(GPIOR0)), [val] "r"(v) : "memory")
+float hsk_emu_input[HSK_N_IN] __attribute__((section(".noinit")));
+hsk_in_t hsk_emu_output[HSK_N_IN];
+int main(void)
+{
+    uint8_t start = 1, end = 2;
+    __asm__ volatile("" : "+r"(start), "+r"(end));
+    HSK_MARK(start);
+    hsk_quantize_input(hsk_emu_input, hsk_emu_output);
+    HSK_MARK(end);
+    for (;;)
+        __asm__ volatile("cli\\n\\tsleep" ::: "memory");
+}
+"""
+
+
+def measure_quantize_input(v, X, mcu: str, d: Path) -> tuple[list[int], str]:
+    """Cycles of PREFIX_quantize_input alone per row, and whether its outputs equal the host's."""
+    d.mkdir(parents=True)
+    (d / "hsk_model.h").write_text(codegen.generate(v))
+    (d / "qi_main.c").write_text(QUANTIZE_INPUT_MAIN)
+    cmd = toolchain.harness_command(f"avr-{mcu}", d, d / "qi.elf")
+    cmd[cmd.index(str(FIRMWARE / "harness" / "emu_main.c"))] = str(d / "qi_main.c")
+    toolchain.run(cmd, "avr-gcc")
+    batch = simavr.run_vectors(d / "qi.elf", mcu, [r.astype("float32").tobytes() for r in X], max_cycles=5_000_000)
+    cycles = [dict(r.markers)[2] - dict(r.markers)[1] for r in batch.runs]
+    native = reference.native_inputs(v, X)
+    got = [r.output for r in batch.runs]
+    same = all(g == n.tobytes() for g, n in zip(got, native))
+    return cycles, "identical" if same else "DIFFERENT"
 
 
 def main() -> None:
@@ -91,6 +134,10 @@ def main() -> None:
                     tgt = f"{stat} <= {limit:,} " + ("ok" if got <= limit else "OVER")
                 filed = FILED.get((board, name), "-")
                 print(f"{board:<9}{name:<9}{len(cycles):>5}  {spread(cycles):<26}{tgt:<20}{filed:<28}{verdict}")
+        print("the passing variant's PREFIX_quantize_input alone (raw floats to its int16 inputs):")
+        for board, mcu in BOARDS.items():
+            cycles, verdict = measure_quantize_input(variants["passing"], X, mcu, tmp / board / "quantize_input")
+            print(f"{board:<9}{'quantize':<9}{len(cycles):>5}  {spread(cycles):<26}{'-':<20}{'-':<28}{verdict}")
 
 
 if __name__ == "__main__":
