@@ -23,7 +23,7 @@
  * of the C code in one range check. HSK_REC_OUT (placed before the row's live code, so that
  * the common path jumps nowhere) sets v for z out of range (4: by its sign, 5: above);
  * HSK_REC_STORE (label 3) looks the output up in the table when there is one and stores it at
- * *Y++. z0 is a zero register. */
+ * *y++. z0 is a zero register. */
 #define HSK_REC_OUT(v, sign)                                                  \
     "4:                             \n\t"                                     \
     "ldi  " v ", 127                \n\t"                                     \
@@ -65,7 +65,34 @@
     "lpm  " v ", Z                  \n\t"                                     \
     "movw r30, r20                  \n\t"                                     \
     ".endif                         \n\t"                                     \
-    "st   Y+, " v "                 \n\t"
+    ".if hsk_rec_y_in_Y             \n\t"                                     \
+    "st   Y+, " v "                 \n\t"                                     \
+    ".else                          \n\t" /* X is free at this point */       \
+    "movw r26, %[y]                 \n\t"                                     \
+    "st   X+, " v "                 \n\t"                                     \
+    "movw %[y], r26                 \n\t"                                     \
+    ".endif                         \n\t"
+
+/* The output pointer y wants Y (st Y+). The compiler places x and y in any free pairs: when
+ * it gives Y to x, the block swaps them once (HSK_REC_XSWAP: x then lives in y's pair); when
+ * neither got Y (the function keeps its frame there), y is stored through X. */
+#define HSK_REC_XSWAP                                                         \
+    ".set hsk_rec_y_in_Y, 0         \n\t"                                     \
+    ".ifc %[y],r28                  \n\t"                                     \
+    ".set hsk_rec_y_in_Y, 1         \n\t"                                     \
+    ".endif                         \n\t"                                     \
+    ".ifc %[x],r28                  \n\t"                                     \
+    "movw r26, %[y]                 \n\t"                                     \
+    "movw %[y], r28                 \n\t"                                     \
+    "movw r28, r26                  \n\t"                                     \
+    ".set hsk_rec_y_in_Y, 1         \n\t"                                     \
+    ".endif                         \n\t"
+#define HSK_REC_LDX                                                           \
+    ".ifc %[x],r28                  \n\t"                                     \
+    "movw r26, %[y]                 \n\t"                                     \
+    ".else                          \n\t"                                     \
+    "movw r26, %[x]                 \n\t"                                     \
+    ".endif                         \n\t"
 
 /* adc of the byte of zp - lo (-255..255) named into dst: from the registers lo_/hi_ the chip's
  * part loads when it is not zero, else from the zero register. */
@@ -82,16 +109,20 @@
 #include "hsk_avr_rows_sq.h" /* squares rows */
 #endif
 
-/* The layer: records at rec, n inputs at x, n_out int8 outputs at y (kept in Y: st Y+);
+/* The layer: records at rec, n inputs at x, n_out int8 outputs at y (st Y+ when the compiler
+ * puts the pointer in Y, as it does unless the function needs Y for its frame: a "+y"
+ * constraint would not compile there);
  * k, r, l the layer's immediates of avr_rows.py (NAME_q_k, _q_r, _q_l). */
 #define HSK_DENSE_REC(x_, y_, rec_, n_, n_out_, zp_, lo_, lut_, k_, r_, l_)                          \
     do {                                                                                             \
         const uint8_t *hsk_rp_ = (rec_);                                                             \
         int8_t *hsk_yp_ = (y_);                                                                      \
+        const int8_t *hsk_xp_ = (x_); /* "+r": the block may swap it into y's pair */               \
         uint8_t hsk_rows_ = HSK_REC_LOOPS(n_out_);                                                   \
-        __asm__ volatile(HSK_REC_LAYER_START HSK_REC_BODY                                            \
-                         : "+z"(hsk_rp_), "+y"(hsk_yp_), [rows] "+r"(hsk_rows_)                      \
-                         : [x] "r"(x_), [n] "i"(n_), [n_out] "i"(n_out_), [lo] "i"(lo_),             \
+        __asm__ volatile(HSK_REC_XSWAP HSK_REC_LAYER_START HSK_REC_BODY                                            \
+                         : "+z"(hsk_rp_), [y] "+r"(hsk_yp_), [rows] "+r"(hsk_rows_),                 \
+                           [x] "+r"(hsk_xp_)                                                         \
+                         : [n] "i"(n_), [n_out] "i"(n_out_), [lo] "i"(lo_),             \
                            [nl] "i"((zp_) - (lo_)), [k] "i"(k_), [r] "i"(r_), [l] "i"(l_),           \
                            [lut] "i"(lut_), [haslut] "i"(sizeof(lut_) > sizeof(int)),                \
                            HSK_REC_TABLE_OPERAND                                                     \

@@ -22,7 +22,7 @@
     "lpm  r20, Z+                \n\t"                                                      \
     "lpm  r21, Z+                \n\t"                                                      \
     "lpm  r16, Z+                \n\t"                                                      \
-    "movw r26, %[x]              \n\t"                                                      \
+    HSK_REC_LDX                                                                              \
     ".rept %[n]                  \n\t" HSK_REC_MAC ".endr                       \n\t"       \
     HSK_REC_TAIL_MUL
 
@@ -49,7 +49,7 @@
     "lpm  r8, Z+                 \n\t"                                                      \
     "lpm  r9, Z+                 \n\t"                                                      \
     "lpm  r10, Z+                \n\t"                                                      \
-    "movw r26, %[x]              \n\t"                                                      \
+    HSK_REC_LDX                                                                              \
     ".rept %[n]                  \n\t" HSK_REC_MAC2 ".endr                      \n\t"       \
     HSK_REC_TAIL_MUL                                                                        \
     "movw r20, r8                \n\t"                                                      \
@@ -179,7 +179,7 @@
     ".if %[n_out] - %[n_out] / 2 * 2 \n\t" HSK_REC_ROW_MUL ".endif                   \n\t" \
     "clr  r1                     \n\t" /* the zero register again */
 #define HSK_REC_LOOPS(n_out) ((n_out) / 2)
-#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r8", "r9", "r10" /* product, k, 2nd acc */
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10" /* product, k, 2nd acc; r5..r7 unused: so x and y are put in r11..r15, r28, r29 */
 #define HSK_REC_LAYER_START ""
 #define HSK_REC_TABLE_OPERAND [tab] "i"(0)
 

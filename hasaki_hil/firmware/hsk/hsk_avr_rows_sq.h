@@ -34,7 +34,7 @@
     "clr  r3                     \n\t"                               \
     "clr  r4                     \n\t"                               \
     "movw r20, r30               \n\t"                               \
-    "movw r26, %[x]              \n\t"                               \
+    HSK_REC_LDX                                                       \
     "ldi  r31, hi8(%[tab])       \n\t"                               \
     ".rept %[n] / 2              \n\t" HSK_REC_X2_A HSK_REC_X2_B     \
     ".endr                       \n\t"                               \
@@ -161,7 +161,7 @@
     "add  r5, r2                \n\t"                                                   \
     "adc  r6, r3                \n\t"                                                   \
     "adc  r7, r4                \n\t"                                                   \
-    "movw r26, %[x]              \n\t"                                                   \
+    HSK_REC_LDX                                                                           \
     ".rept %[n] / 8              \n\t" HSK_REC_SQ8 ".endr                    \n\t"       \
     ".rept %[n] / 4 - %[n] / 8 * 2 \n\t" HSK_REC_SQ4 ".endr                  \n\t"       \
     ".rept %[n] - %[n] / 4 * 4   \n\t" HSK_REC_SQ1 ".endr                    \n\t"       \
@@ -239,7 +239,7 @@
     "rjmp 0b                     \n\t"                                              \
     "9:                          \n\t"
 #define HSK_REC_LOOPS(n_out) (n_out)
-#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8" /* X2, acc, a weight */
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10" /* X2, acc, a weight; r9, r10 unused: as on the ATmega */
 #define HSK_REC_TABLE_OPERAND [tab] "i"(hsk_sq)
 
 #endif /* HSK_AVR_ROWS_SQ_H */
