@@ -6,8 +6,8 @@ in the form the kernel's arithmetic wants; the function computed is still exactl
 ``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
 simavr.
 
-ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 16: 1][m': 3][k: 1]``, the k byte
-  only in a layer whose rows need different k (``{name}_q_k`` = 0; else it is that k, an
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 16: 1][m': 3][k - 3: 1]``, the k
+  byte only in a layer whose rows need different k (``{name}_q_k`` = 0; else it is that k, an
   immediate of the kernel); rows go in pairs,
   ``[bias_a][bias_b][q_a0 q_b0 q_a1 q_b1 ...][tail_a][tail_b]`` (the kernel loads each
   input once for both), the odd last row alone
@@ -66,7 +66,7 @@ def mul_records(layer: VLayer) -> list[int] | None:
         mp, k = _mul_scale(m, s)
         if m == 0:
             k = k_layer or 3  # y = 0 for every accumulator and every k: any k does
-        return _le(_dead_below(m, s, y0) >> 16, 1) + _le(mp, 3) + ([] if k_layer else [k])
+        return _le(_dead_below(m, s, y0) >> 16, 1) + _le(mp, 3) + ([] if k_layer else [(k - 3) & 0xFF])
 
     out: list[int] = []
     n_out = q.shape[0]

@@ -96,7 +96,8 @@
  * acc >> 16 below t0 >> 16 stores the lowest output; else P = acc * m' (48 bits,
  * r25:r24:r23:r22:r3:r2) from nine 8x8 products (the top byte of acc signed, MULSU), then
  * z = ((P + 2^(8k-1)) >> 8k) + zp - lo, range-checked (HSK_REC_INRANGE). k is the layer's
- * immediate, or (k = 0) the byte after m' in the record, dispatched. r26 is the zero register
+ * immediate, or (k = 0) k - 3 is the byte after m' in the record: 3 falls through, the other
+ * cases sit before the live code. r26 is the zero register
  * from here (X is not needed until the next row), r1 is cleared once after the layer. */
 #define HSK_REC_TAIL_MUL                                                                    \
     "clr  r26                    \n\t"                                                      \
@@ -110,6 +111,21 @@
     ".endif                      \n\t"                                                      \
     "ldi  r23, lo8(%[lo])        \n\t"                                                      \
     "rjmp 3f                     \n\t"                                                      \
+    ".if %[k] == 0               \n\t" /* k per row, not 3 (r4 = k - 3): out of the way */ \
+    "15:                         \n\t"                                                      \
+    "mov  r27, r4                \n\t"                                                      \
+    "cpi  r27, 1                 \n\t"                                                      \
+    "breq 12f                    \n\t"                                                      \
+    "cpi  r27, 2                 \n\t"                                                      \
+    "breq 13f                    \n\t"                                                      \
+    "cpi  r27, 0xff              \n\t"                                                      \
+    "breq 11f                    \n\t"                                                      \
+    HSK_REC_K6                                                                              \
+    "rjmp 10f                    \n\t"                                                      \
+    "11:                         \n\t" HSK_REC_K2 "rjmp 10f \n\t"                         \
+    "12:                         \n\t" HSK_REC_K4 "rjmp 10f \n\t"                         \
+    "13:                         \n\t" HSK_REC_K5 "rjmp 10f \n\t"                         \
+    ".endif                      \n\t"                                                      \
     HSK_REC_OUT("r23", "r25")                                                               \
     "1:                          \n\t"                                                      \
     "lpm  r17, Z+                \n\t"                                                      \
@@ -137,27 +153,10 @@
     "ldi  r20, lo8(%[nl])        \n\t"                                                      \
     "ldi  r21, hi8(%[nl])        \n\t"                                                      \
     ".endif                      \n\t"                                                      \
-    ".if %[k] == 0               \n\t" /* k per row */                                      \
-    "mov  r27, r4                \n\t"                                                      \
-    "cpi  r27, 3                 \n\t"                                                      \
-    "brne 11f                    \n\t"                                                      \
+    ".if %[k] == 0               \n\t" /* k per row: 3 falls through */                  \
+    "cpse r4, r26                \n\t"                                                      \
+    "rjmp 15b                    \n\t"                                                      \
     HSK_REC_K3                                                                              \
-    "rjmp 10f                    \n\t"                                                      \
-    "11:                         \n\t"                                                      \
-    "brsh 12f                    \n\t"                                                      \
-    HSK_REC_K2                                                                              \
-    "rjmp 10f                    \n\t"                                                      \
-    "12:                         \n\t"                                                      \
-    "cpi  r27, 5                 \n\t"                                                      \
-    "brsh 13f                    \n\t"                                                      \
-    HSK_REC_K4                                                                              \
-    "rjmp 10f                    \n\t"                                                      \
-    "13:                         \n\t"                                                      \
-    "brne 14f                    \n\t"                                                      \
-    HSK_REC_K5                                                                              \
-    "rjmp 10f                    \n\t"                                                      \
-    "14:                         \n\t"                                                      \
-    HSK_REC_K6                                                                              \
     "10:                         \n\t"                                                      \
     ".elseif %[k] == 2           \n\t" HSK_REC_K2                                           \
     ".elseif %[k] == 3           \n\t" HSK_REC_K3                                           \
@@ -165,7 +164,7 @@
     ".elseif %[k] == 5           \n\t" HSK_REC_K5                                           \
     ".else                       \n\t" HSK_REC_K6                                           \
     ".endif                      \n\t"                                                      \
-    HSK_REC_INRANGE("r23", "r24", "r25", "%[k] == 0") HSK_REC_STORE("r23", "r26")
+    HSK_REC_INRANGE("r23", "r24", "r25", "0") HSK_REC_STORE("r23", "r26")
 
 /* Pairs of rows, then the odd one. */
 #define HSK_REC_BODY                                                                \
