@@ -57,21 +57,21 @@
     HSK_REC_TAIL_MUL
 
 /* z = y - L from P = acc * m' (r25:r24:r23:r22:r3:r2) for byte shift k: rounding bit and
- * -L (nl = zp - lo, in r21:r20 when not zero, else the zero register r26) added in one carry
+ * -L (nl = zp - lo, in r21:r20 when not zero, else the zero register r5) added in one carry
  * chain; leaves v = r23, hi = r24, sign = r25 for HSK_REC_INRANGE (k >= 6: y = 0). */
 #define HSK_REC_K2                                                                          \
     "lsl  r3                     \n\t"                                                      \
-    HSK_REC_ADC_NL("r22", "r20", "r26") HSK_REC_ADC_NL("r23", "r21", "r26")                 \
-    HSK_REC_ADC_NL("r24", "r21", "r26") HSK_REC_ADC_NL("r25", "r21", "r26")                 \
+    HSK_REC_ADC_NL("r22", "r20", "r5") HSK_REC_ADC_NL("r23", "r21", "r5")                 \
+    HSK_REC_ADC_NL("r24", "r21", "r5") HSK_REC_ADC_NL("r25", "r21", "r5")                 \
     "or   r24, r23               \n\t"                                                      \
     "mov  r23, r22               \n\t"
 #define HSK_REC_K3                                                                          \
     "lsl  r22                    \n\t"                                                      \
-    HSK_REC_ADC_NL("r23", "r20", "r26") HSK_REC_ADC_NL("r24", "r21", "r26")                 \
-    HSK_REC_ADC_NL("r25", "r21", "r26")
+    HSK_REC_ADC_NL("r23", "r20", "r5") HSK_REC_ADC_NL("r24", "r21", "r5")                 \
+    HSK_REC_ADC_NL("r25", "r21", "r5")
 #define HSK_REC_K4                                                                          \
     "lsl  r23                    \n\t"                                                      \
-    HSK_REC_ADC_NL("r24", "r20", "r26") HSK_REC_ADC_NL("r25", "r21", "r26")                 \
+    HSK_REC_ADC_NL("r24", "r20", "r5") HSK_REC_ADC_NL("r25", "r21", "r5")                 \
     "mov  r23, r24               \n\t"                                                      \
     "clr  r24                    \n\t"
 #define HSK_REC_K5                    /* |P| < 2^45: the top byte is y, and y + 1 fits */   \
@@ -79,13 +79,13 @@
     "lsl  r25                    \n\t"                                                      \
     "sbc  r25, r25               \n\t"                                                      \
     "lsl  r24                    \n\t"                                                      \
-    HSK_REC_ADC_NL("r23", "r20", "r26") HSK_REC_ADC_NL("r25", "r21", "r26")                 \
+    HSK_REC_ADC_NL("r23", "r20", "r5") HSK_REC_ADC_NL("r25", "r21", "r5")                 \
     "clr  r24                    \n\t"
 #define HSK_REC_K6                                                                          \
     ".if %[nl]                   \n\t"                                                      \
     "movw r24, r20               \n\t"                                                      \
     "mov  r23, r24               \n\t"                                                      \
-    "mov  r24, r26               \n\t"                                                      \
+    "mov  r24, r5               \n\t"                                                      \
     ".else                       \n\t"                                                      \
     "clr  r23                    \n\t"                                                      \
     "clr  r24                    \n\t"                                                      \
@@ -97,10 +97,9 @@
  * r25:r24:r23:r22:r3:r2) from nine 8x8 products (the top byte of acc signed, MULSU), then
  * z = ((P + 2^(8k-1)) >> 8k) + zp - lo, range-checked (HSK_REC_INRANGE). k is the layer's
  * immediate, or (k = 0) k - 3 is the byte after m' in the record: 3 falls through, the other
- * cases sit before the live code. r26 is the zero register
- * from here (X is not needed until the next row), r1 is cleared once after the layer. */
+ * cases sit before the live code. r5 is the zero register (cleared once per layer), r1 is
+ * cleared once after the layer. */
 #define HSK_REC_TAIL_MUL                                                                    \
-    "clr  r26                    \n\t"                                                      \
     "lpm  r22, Z+                \n\t" /* acc >> 16 < t0 >> 16: the lowest output */        \
     "cp   r16, r22               \n\t"                                                      \
     "brge 1f                     \n\t"                                                      \
@@ -138,13 +137,13 @@
     "mulsu r16, r19              \n\t" "movw r24, r0 \n\t"                                  \
     "mul  r21, r18               \n\t" "movw r22, r0 \n\t"                                  \
     "mul  r20, r18               \n\t"                                                      \
-    "add r3, r0 \n\t adc r22, r1 \n\t adc r23, r26 \n\t adc r24, r26 \n\t adc r25, r26 \n\t" \
+    "add r3, r0 \n\t adc r22, r1 \n\t adc r23, r5 \n\t adc r24, r5 \n\t adc r25, r5 \n\t" \
     "mul  r21, r17               \n\t"                                                      \
-    "add r3, r0 \n\t adc r22, r1 \n\t adc r23, r26 \n\t adc r24, r26 \n\t adc r25, r26 \n\t" \
+    "add r3, r0 \n\t adc r22, r1 \n\t adc r23, r5 \n\t adc r24, r5 \n\t adc r25, r5 \n\t" \
     "mul  r20, r19               \n\t"                                                      \
-    "add r22, r0 \n\t adc r23, r1 \n\t adc r24, r26 \n\t adc r25, r26 \n\t"                \
+    "add r22, r0 \n\t adc r23, r1 \n\t adc r24, r5 \n\t adc r25, r5 \n\t"                \
     "mul  r21, r19               \n\t"                                                      \
-    "add r23, r0 \n\t adc r24, r1 \n\t adc r25, r26 \n\t"                                  \
+    "add r23, r0 \n\t adc r24, r1 \n\t adc r25, r5 \n\t"                                  \
     "mulsu r16, r17              \n\t"                                                      \
     "sbc r27, r27 \n\t add r22, r0 \n\t adc r23, r1 \n\t adc r24, r27 \n\t adc r25, r27 \n\t" \
     "mulsu r16, r18              \n\t"                                                      \
@@ -154,7 +153,7 @@
     "ldi  r21, hi8(%[nl])        \n\t"                                                      \
     ".endif                      \n\t"                                                      \
     ".if %[k] == 0               \n\t" /* k per row: 3 falls through */                  \
-    "cpse r4, r26                \n\t"                                                      \
+    "cpse r4, r5                \n\t"                                                      \
     "rjmp 15b                    \n\t"                                                      \
     HSK_REC_K3                                                                              \
     "10:                         \n\t"                                                      \
@@ -164,7 +163,7 @@
     ".elseif %[k] == 5           \n\t" HSK_REC_K5                                           \
     ".else                       \n\t" HSK_REC_K6                                           \
     ".endif                      \n\t"                                                      \
-    HSK_REC_INRANGE("r23", "r24", "r25", "0") HSK_REC_STORE("r23", "r26")
+    HSK_REC_INRANGE("r23", "r24", "r25", "0") HSK_REC_STORE("r23", "r5")
 
 /* Pairs of rows, then the odd one. */
 #define HSK_REC_BODY                                                                \
@@ -178,8 +177,8 @@
     ".if %[n_out] - %[n_out] / 2 * 2 \n\t" HSK_REC_ROW_MUL ".endif                   \n\t" \
     "clr  r1                     \n\t" /* the zero register again */
 #define HSK_REC_LOOPS(n_out) ((n_out) / 2)
-#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10" /* product, k, 2nd acc; r5..r7 unused: so x and y are put in r11..r15, r28, r29 */
-#define HSK_REC_LAYER_START ""
+#define HSK_REC_LOW_CLOBBERS "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10" /* product, k, zero, 2nd acc; r6, r7 unused: so x and y go to r11..r15, r28, r29 */
+#define HSK_REC_LAYER_START "clr  r5 \n\t" /* the zero register of the tails (r1 is MUL's) */
 #define HSK_REC_TABLE_OPERAND [tab] "i"(0)
 
 #endif /* HSK_AVR_ROWS_MUL_H */
