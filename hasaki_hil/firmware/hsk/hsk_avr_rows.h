@@ -7,9 +7,11 @@
  * hsk_dense_q (hasaki_hil/reference.py), which tests/test_avr_rows.py checks in simavr.
  *
  * The chip's part (hsk_avr_rows_mul.h or hsk_avr_rows_sq.h) defines the rows and the layer
- * body; this file the store, the layer block and the macro. Registers: r2..r10 and r16..r25
- * hold the working values (the compiler saves the call-saved ones around the block); r1 is
- * the zero register except during MUL (the ATmega's block clears it once at its end).
+ * body; this file the end of a row (range check, table, store), the layer block and the
+ * macro. Registers: r2..r10 and r16..r27 hold the working values (the compiler saves the
+ * call-saved ones once in the function); x, y and the row count are in the pairs the
+ * compiler picks among the rest; r1 is the zero register except during MUL (the ATmega's
+ * block clears it once at its end).
  */
 #ifndef HSK_AVR_ROWS_H
 #define HSK_AVR_ROWS_H
@@ -94,8 +96,8 @@
     "movw r26, %[x]                 \n\t"                                     \
     ".endif                         \n\t"
 
-/* adc of the byte of zp - lo (-255..255) named into dst: from the registers lo_/hi_ the chip's
- * part loads when it is not zero, else from the zero register. */
+/* adc of one byte of nl = zp - lo (-255..255) into dst: from byte_reg, which the chip's part
+ * loads with it when nl is not zero, else from the zero register z0 (relu: nl = 0). */
 #define HSK_REC_ADC_NL(dst, byte_reg, z0)                                     \
     ".if %[nl]                      \n\t"                                     \
     "adc  " dst ", " byte_reg "     \n\t"                                     \
