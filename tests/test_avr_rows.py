@@ -225,3 +225,23 @@ def test_layers_whose_rows_share_their_shift_take_it_as_an_immediate(tmp_path, m
         v = dataclasses.replace(v, layers=tuple(layers))
         got = _run(v, X, mcu, tmp_path / f"{mcu}-{seed}")
         assert np.array_equal(got, reference.run(v, X, native=True).q_outputs)
+
+
+def test_rows_with_a_larger_l_share_the_smallest_one_by_more_shifts(tmp_path, mcu="attiny85"):
+    """Squares kernel: a layer with one row at l = 1 among rows at l = 0 gives that row 8 more
+    shifts (r + 8, up to 15) instead of reading l in every row; still bit for bit."""
+    for seed in range(40):
+        v, X = _random_case(seed)
+        wide = [i for i, la in enumerate(v.layers) if la.n_out >= 4 and avr_rows.sq_records(la) is not None]
+        if wide:
+            break
+    i = wide[0]
+    la = v.layers[i]
+    shift = np.full(la.n_out, 20, np.int32)  # a2's shift 21: l = 0, r = 5
+    shift[1] = 24  # 25: l = 1, r = 1 -> r = 9 at l = 0
+    m = np.where(la.multiplier != 0, la.multiplier, 2**14 + 3).astype(np.int32)
+    la = dataclasses.replace(la, multiplier=m, shift=shift)
+    r, lb, rows = avr_rows.sq_plan(la)
+    assert (r, lb) == (-1, 0) and rows[0] == (5, 0) and rows[1] == (9, 0)
+    v = dataclasses.replace(v, layers=v.layers[:i] + (la,) + v.layers[i + 1 :])
+    assert np.array_equal(_run(v, X, mcu, tmp_path / mcu), reference.run(v, X, native=True).q_outputs)

@@ -25,7 +25,8 @@ ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 16: 1][m: 2][3r: 1][l: 1]`
   A row with a2 = 2 acc below t0 (compared on its top byte) gives the lowest output
   without requantising (a dead relu, say). Otherwise a2 is requantised with shift s+1: 15 signed shift-and-add steps
   over the bits of M and r more shifts give Q = floor(a2 M / 2^(15+r)), and
-  y = (Q >> 8l + 1) >> 1, where s = 15 + r + 8 l + 1; l >= 3 is stored as 3 (y = 0).
+  y = (Q >> 8l + 1) >> 1, where s = 15 + r + 8 l + 1; l >= 3 is stored as 3 (y = 0). In a
+  layer whose rows' l differ, r takes up to 15 so that they share the smallest l.
 
 Both kernels then clamp z = y + zp - lo (24 bits) to [0, 127 - lo] and store z + lo: the
 clamp of the generated C (and of the reference) in one range check.
@@ -102,20 +103,35 @@ def _sq_scale(m: int, s: int) -> tuple[int, int]:
     return s - 1 - 8 * lb - 15, min(lb, 3)
 
 
+MAX_R = 15  # right shifts after the 15 steps the ATtiny kernel takes from a record
+
+
 def sq_rl(layer: VLayer) -> tuple[int, int]:
-    """(r, l) shared by every row of the layer that requantises, each -1 where rows differ.
-    A row with M = 0 needs l = 3 (its y is 0) unless it is always dead (then any value does)."""
+    """(r, l) shared by every row of the layer that requantises, each -1 where rows differ."""
+    return sq_plan(layer)[:2]
+
+
+def sq_plan(layer: VLayer) -> tuple[int, int, list[tuple[int, int]]]:
+    """(r, l of the layer, each -1 where rows differ; (r, l) per row). A row with M = 0 needs
+    l = 3 (its y is 0) unless it is always dead (then any value does). Rows whose l differ
+    share the smallest one where the others fit in more shifts (r + 8 (l - l_min) <= MAX_R:
+    Q >> 8 is Q shifted 8 more times) and the extra shifts cost less than reading and
+    dispatching l in every row (one row of eight at l + 1, say), so that l is an immediate."""
     y0 = _lowest_y(layer)
-    rs, ls = set(), set()
-    for m, s in zip(layer.multiplier, layer.shift):
-        m, s = int(m), int(s) + 1
-        if m == 0 and y0 >= 0:
-            continue  # t0 is the largest accumulator: never requantised
-        r, lb = _sq_scale(m, s)
-        ls.add(lb)
-        if m:
-            rs.add(r)
-    return (rs.pop() if len(rs) == 1 else (0 if not rs else -1)), (ls.pop() if len(ls) == 1 else (0 if not ls else -1))
+    rows = [_sq_scale(int(m), int(s) + 1) for m, s in zip(layer.multiplier, layer.shift)]
+    live = [(m != 0, rl) for m, rl in zip(layer.multiplier, rows) if m != 0 or y0 < 0]
+    ls = {lb for _, (_, lb) in live}
+    low = min(ls, default=0)
+    extra = sum(lb - low for _, (_, lb) in live)  # 8 shifts of 3 cycles each instead of a dispatch of 8
+    fits = all(r + 8 * (lb - low) <= MAX_R for _, (r, lb) in live)
+    if len(ls) > 1 and 3 not in ls and fits and 24 * extra < 8 * len(live):
+        rows = [(r + 8 * (lb - low), low) if lb < 3 else (r, lb) for r, lb in rows]
+        live = [(nz, (r + 8 * (lb - low), low)) for nz, (r, lb) in live]
+        ls = {low}
+    rs = {r for nz, (r, _) in live if nz}
+    r_layer = rs.pop() if len(rs) == 1 else (0 if not rs else -1)
+    l_layer = ls.pop() if len(ls) == 1 else (0 if not ls else -1)
+    return r_layer, l_layer, rows
 
 
 def _lowest_y(layer: VLayer) -> int:
@@ -167,11 +183,11 @@ def sq_records(layer: VLayer) -> list[int] | None:
     if np.any((layer.multiplier != 0) & (layer.shift < 15)):
         return None  # s - 1 < 15: fewer shifts than the 15 steps make (real multipliers >= 1/2)
     y0 = _lowest_y(layer)
-    r_layer, l_layer = sq_rl(layer)
+    r_layer, l_layer, rls = sq_plan(layer)
     out: list[int] = []
     for o in range(q.shape[0]):
         m, s = int(layer.multiplier[o]), int(layer.shift[o]) + 1  # a2 = 2 acc: one more bit
-        r, lb = _sq_scale(m, s)
+        r, lb = rls[o]
         t0 = _dead_below(m, s, y0)
         out += _le(d[o], 3) + _le_signed_bytes(q[o]) + _le(t0 >> 16, 1) + _le(m, 2)
         out += ([3 * r] if r_layer < 0 else []) + ([lb] if l_layer < 0 else [])

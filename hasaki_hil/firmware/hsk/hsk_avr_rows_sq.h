@@ -194,8 +194,8 @@
     "ldi  r31, pm_hi8(7f)        \n\t"                                                   \
     "sub  r30, r19               \n\t"                                                   \
     "sbc  r31, __zero_reg__      \n\t"                                                   \
-    "ijmp                        \n\t"                                                   \
-    HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR HSK_REC_SHR  \
+    "ijmp                        \n\t" /* r <= 15 (avr_rows.py MAX_R) */                \
+    ".rept 15                    \n\t" HSK_REC_SHR ".endr \n\t"                          \
     "7:                          \n\t"                                                   \
     "movw r30, r20               \n\t"                                                   \
     ".else                       \n\t"                                                   \
