@@ -6,16 +6,16 @@ in the form the kernel's arithmetic wants; the function computed is still exactl
 ``reference.int8_layer`` (qmath's requantisation), which tests/test_avr_rows.py checks in
 simavr.
 
-ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 16: 1][m': 3][k - 3: 1]``, the k
-  byte only in a layer whose rows need different k (``{name}_q_k`` = 0; else it is that k, an
-  immediate of the kernel); rows go in pairs,
+ATmega (hardware MUL), per row: ``[bias: 3][q: n][t0 >> 16: 1][m': 3]``; k is the layer's
+  ``{name}_q_k``, an immediate of the kernel, or (0) where rows need different k, it is in the
+  top two bits of m' (which is below 2^22): K_FLAGS, 0 for k = 3; rows go in pairs,
   ``[bias_a][bias_b][q_a0 q_b0 q_a1 q_b1 ...][tail_a][tail_b]`` (the kernel loads each
   input once for both), the odd last row alone
   acc = bias + sum q x in 24 bits; a row whose acc is below t0 (compared on its top byte:
   acc >> 16 < t0 >> 16 implies acc < t0) gives the lowest output without requantising (a
   dead relu, say); else y = (acc * m' + 2^(8k-1)) >> 8k, where m' = M << j and
   8k = shift + j: the same value as (acc * M + 2^(shift-1)) >> shift, with a shift of whole
-  bytes (no bit shifts on a 48-bit product). k >= 6 is stored as 6 (y = 0 from there on).
+  bytes (no bit shifts on a 48-bit product). A row with k >= 6 gets m' = 0 (y = 0 either way).
 
 ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 16: 1][m: 2][3r: 1][l: 1]``, the 3r and
   l bytes only in a layer whose rows need different values (``{name}_q_r`` / ``{name}_q_l``
@@ -65,9 +65,9 @@ def mul_records(layer: VLayer) -> list[int] | None:
     def tail(o: int) -> list[int]:
         m, s = int(layer.multiplier[o]), int(layer.shift[o])
         mp, k = _mul_scale(m, s)
-        if m == 0:
-            k = k_layer or 3  # y = 0 for every accumulator and every k: any k does
-        return _le(_dead_below(m, s, y0) >> 16, 1) + _le(mp, 3) + ([] if k_layer else [(k - 3) & 0xFF])
+        if not k_layer:  # per row: k in the two free top bits of m' (< 2^22)
+            mp |= K_FLAGS[k] << 22
+        return _le(_dead_below(m, s, y0) >> 16, 1) + _le(mp, 3)
 
     out: list[int] = []
     n_out = q.shape[0]
@@ -80,18 +80,22 @@ def mul_records(layer: VLayer) -> list[int] | None:
     return out
 
 
+K_FLAGS = {3: 0, 4: 1, 2: 2, 5: 3}  # top two bits of a per-row m': 0 (k = 3) is the fast path
+
+
 def _mul_scale(m: int, s: int) -> tuple[int, int]:
-    """(m', k) of one row: m' = M << j, 8k = s + j, k at most 6 (from 6 on y = 0: |P| < 2^45)."""
-    if m == 0:
-        return 0, 3
+    """(m', k) of one row: m' = M << j, 8k = s + j; (0, 3) where y = 0 for every accumulator:
+    M = 0, or k >= 6 (|acc M'| < 2^45)."""
     j = (-s) % 8
-    return m << j, min((s + j) // 8, 6)
+    if m == 0 or (s + j) // 8 >= 6:
+        return 0, 3
+    return m << j, (s + j) // 8
 
 
 def mul_k(layer: VLayer) -> int:
-    """The byte shift k shared by every row of the layer (rows with M = 0 take any), or 0
-    when the rows need different ones (then each record holds its own)."""
-    ks = {_mul_scale(int(m), int(s))[1] for m, s in zip(layer.multiplier, layer.shift) if m}
+    """The byte shift k shared by every row of the layer (rows with m' = 0 take any), or 0
+    when the rows need different ones (then each row's m' carries its own)."""
+    ks = {k for mp, k in (_mul_scale(int(m), int(s)) for m, s in zip(layer.multiplier, layer.shift)) if mp}
     return ks.pop() if len(ks) == 1 else (3 if not ks else 0)
 
 
