@@ -28,11 +28,12 @@ ATtiny (no multiplier), per row: ``[d: 3][q: n][t0 >> 16: 1][m: 2][3r: 1][l: 1]`
   y = (Q >> 8l + 1) >> 1, where s = 15 + r + 8 l + 1; l >= 3 is stored as 3 (y = 0). In a
   layer whose rows' l differ, r takes up to 15 so that they share the smallest l.
 
-Both kernels then clamp z = y + zp - lo (24 bits) to [0, 127 - lo] and store z + lo: the
-clamp of the generated C (and of the reference) in one range check.
+Both kernels then range-check z = y + zp - lo (24 bits, zp - lo added in the rounding's
+carry chain) against [0, 127 - lo] and store z + lo, or lo below, 127 above: the clamp of
+the generated C (and of the reference) in one check.
 
-A layer gets records only when its 24-bit accumulators cannot overflow on any input
-(``None`` otherwise: the generic kernel runs).
+A layer gets records only when its 24-bit accumulators cannot overflow on any input and its
+shifts are ones the kernels have cases for (``None`` otherwise: the generic kernel runs).
 """
 
 import numpy as np
