@@ -127,6 +127,8 @@ def test_the_random_cases_exercise_the_record_kernels():
 
     assert {(s + 7) // 8 for s in shifts(mul)} >= {2, 3, 4, 5}  # MUL: k = 2..5
     assert {(s + 1 - 16) // 8 for s in shifts(sq)} >= {0, 1, 2}  # squares: l = 0..2
+    # rows of one layer with different shifts: k, r and l read per row from the records
+    assert any(avr_rows.mul_k(la) == 0 for la in mul) and any(-1 in avr_rows.sq_rl(la) for la in sq)
 
 
 @pytest.mark.parametrize("mcu", MCUS)
@@ -201,3 +203,45 @@ def test_smoke_int8_on_the_own_avr_core(smoke_int8, tmp_path, board, cli):
     assert code in (0, 1), err
     assert r["rows"] == 7150 and r["host_reference_mismatches"] == 0
     assert r["cycles"]["provenance"] == "exact" and r["cycles"]["max"] < 6000
+
+
+@pytest.mark.parametrize("mcu", MCUS)
+@pytest.mark.parametrize("shift", [16, 17, 23, 24, 31, 32, 39, 40, 47, 48, 60])
+def test_layers_whose_rows_share_their_shift_take_it_as_an_immediate(tmp_path, mcu, shift):
+    """One shift for every row of every layer: the kernels get k (MUL) or r and l (squares) as
+    assembler immediates instead of record bytes (every k = 2..6, l = 0..3, r = 0..7 over the
+    parameters), with relu (zp - lo = 0) and other activations; still bit for bit."""
+    for seed in (0, 3):
+        v, X = _random_case(seed)
+        layers = []
+        for la in v.layers:
+            m = np.where(la.multiplier != 0, la.multiplier, 2**14 + 5).astype(np.int32)
+            la = dataclasses.replace(la, multiplier=m, shift=np.full(la.n_out, shift, np.int32))
+            assert avr_rows.mul_k(la) == ((shift + 7) // 8 if shift <= 40 else 3)  # k >= 6: m' = 0
+            assert avr_rows.sq_rl(la) == ((shift - 15) % 8, min((shift - 15) // 8, 3))
+            layers.append(la)
+        recs = avr_rows.mul_records if mcu == "atmega328p" else avr_rows.sq_records
+        assert any(recs(la) is not None for la in layers)  # the kernel runs, not only the fallback
+        v = dataclasses.replace(v, layers=tuple(layers))
+        got = _run(v, X, mcu, tmp_path / f"{mcu}-{seed}")
+        assert np.array_equal(got, reference.run(v, X, native=True).q_outputs)
+
+
+def test_rows_with_a_larger_l_share_the_smallest_one_by_more_shifts(tmp_path, mcu="attiny85"):
+    """Squares kernel: a layer with one row at l = 1 among rows at l = 0 gives that row 8 more
+    shifts (r + 8, up to 15) instead of reading l in every row; still bit for bit."""
+    for seed in range(40):
+        v, X = _random_case(seed)
+        wide = [i for i, la in enumerate(v.layers) if la.n_out >= 4 and avr_rows.sq_records(la) is not None]
+        if wide:
+            break
+    i = wide[0]
+    la = v.layers[i]
+    shift = np.full(la.n_out, 20, np.int32)  # a2's shift 21: l = 0, r = 5
+    shift[1] = 24  # 25: l = 1, r = 1 -> r = 9 at l = 0
+    m = np.where(la.multiplier != 0, la.multiplier, 2**14 + 3).astype(np.int32)
+    la = dataclasses.replace(la, multiplier=m, shift=shift)
+    r, lb, rows = avr_rows.sq_plan(la)
+    assert (r, lb) == (-1, 0) and rows[0] == (5, 0) and rows[1] == (9, 0)
+    v = dataclasses.replace(v, layers=v.layers[:i] + (la,) + v.layers[i + 1 :])
+    assert np.array_equal(_run(v, X, mcu, tmp_path / mcu), reference.run(v, X, native=True).q_outputs)

@@ -36,18 +36,16 @@ static const uint8_t hsk_l1_shift[3] HSK_FLASH = {
     21, 21, 23
 };
 #if defined(__AVR_HAVE_MUL__)
-enum { hsk_l1_q_fast = 1 };
-static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
-    156, 246, 255, 46, 25, 0, 51, 127, 129, 48, 0, 0, 120, 122, 2, 3,
-    0, 0, 40, 247, 3, 3, 192, 248, 255, 129, 42, 0, 0, 70, 152, 0,
-    3
+enum { hsk_l1_q_fast = 1, hsk_l1_q_k = 3, hsk_l1_q_r = 0, hsk_l1_q_l = 0 };
+static const uint8_t hsk_l1_q_rec[27] HSK_FLASH = {
+    156, 246, 255, 46, 25, 0, 51, 127, 129, 48, 0, 120, 122, 2, 0, 40,
+    247, 3, 192, 248, 255, 129, 42, 0, 70, 152, 0
 };
 #elif defined(__AVR__)
-enum { hsk_l1_q_fast = 1 };
-static const uint8_t hsk_l1_q_rec[33] HSK_FLASH = {
-    98, 54, 0, 51, 129, 0, 0, 79, 79, 18, 0, 93, 122, 0, 127, 48,
-    0, 0, 229, 126, 18, 0, 101, 55, 0, 129, 42, 1, 0, 35, 76, 0,
-    1
+enum { hsk_l1_q_fast = 1, hsk_l1_q_k = 0, hsk_l1_q_r = -1, hsk_l1_q_l = -1 };
+static const uint8_t hsk_l1_q_rec[30] HSK_FLASH = {
+    98, 54, 0, 51, 129, 0, 79, 79, 18, 0, 93, 122, 0, 127, 48, 0,
+    229, 126, 18, 0, 101, 55, 0, 129, 42, 0, 35, 76, 0, 1
 };
 #endif
 static const int8_t hsk_l2_q[3] HSK_FLASH = {
@@ -81,14 +79,14 @@ static const int8_t hsk_l2_lut[256] HSK_FLASH = {
     9, 11, 12, 13, 14, 16, 17, 18, 20, 21, 22, 24, 25, 26, 27, 29
 };
 #if defined(__AVR_HAVE_MUL__)
-enum { hsk_l2_q_fast = 1 };
-static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
-    57, 254, 255, 95, 129, 16, 156, 255, 40, 86, 2, 3
+enum { hsk_l2_q_fast = 1, hsk_l2_q_k = 3, hsk_l2_q_r = 0, hsk_l2_q_l = 0 };
+static const uint8_t hsk_l2_q_rec[10] HSK_FLASH = {
+    57, 254, 255, 95, 129, 16, 255, 40, 86, 2
 };
 #elif defined(__AVR__)
-enum { hsk_l2_q_fast = 1 };
-static const uint8_t hsk_l2_q_rec[12] HSK_FLASH = {
-    180, 95, 0, 95, 129, 16, 56, 255, 197, 74, 18, 0
+enum { hsk_l2_q_fast = 1, hsk_l2_q_k = 0, hsk_l2_q_r = 6, hsk_l2_q_l = 0 };
+static const uint8_t hsk_l2_q_rec[9] HSK_FLASH = {
+    180, 95, 0, 95, 129, 16, 255, 197, 74
 };
 #endif
 
