@@ -66,8 +66,14 @@ def print_import(r: dict) -> None:
     print(f"wrote {r['model']}  sha256 {r['sha256']}")
 
 
+def _options(v: dict, sep: str, words: tuple[str, str]) -> str:
+    """The non-default derivation options of a variant summary (equalisation, half fold), each after sep."""
+    on = (v.get("equalized"), v.get("fold") == "half")
+    return "".join(sep + word for word, flag in zip(words, on) if flag)
+
+
 def print_quantize(r: dict) -> None:
-    eq = (", equalised" if r["equalized"] else "") + (", half fold" if r.get("fold") == "half" else "")
+    eq = _options(r, ", ", ("equalised", "half fold"))
     print(
         f"{r['scheme']} variant ({','.join(r['layers'])}{eq}): {r['param_bytes']} parameter bytes "
         f"(float: {r['float_param_bytes']})"
@@ -79,7 +85,7 @@ def print_quantize_test(r: dict) -> None:
     print(f"{r['data']}: {r['rows']} rows, model {r['model_sha256'][:12]}, calibration: {r['calibration']}")
     if "candidate" in r:
         c = r["candidate"]
-        eq = (", equalised" if c["equalized"] else "") + (", half fold" if c.get("fold") == "half" else "")
+        eq = _options(c, ", ", ("equalised", "half fold"))
         print(f"scheme {r['scheme']}: layers {','.join(c['layers'])}{eq}, variant {c['sha256'][:12]}")
         for line in gate_words.new_errors(r["metrics"]) + gate_words.hasaki_figures(r["metrics"], r["scheme"]):
             print(f"  {line}")
@@ -105,7 +111,7 @@ def print_quantize_test(r: dict) -> None:
         print(f"auto: {a['passing']} of {a['tried']} candidates pass")
         for u in a["uniform"]:
             v = u["variant"]
-            eq = (" equalised" if v.get("equalized") else "") + (" half fold" if v.get("fold") == "half" else "")
+            eq = _options(v, " ", ("equalised", "half fold"))
             print(f"  {v['layers'][0]}{eq}: {'passes' if u['passed'] else 'fails'}: {u['reasons'][0]}")
         if "ranking" in a:
             print_auto_ranking(a)
@@ -131,7 +137,7 @@ def print_auto_ranking(a: dict) -> None:
     slack = a.get("speed_slack")
     for row in a["ranking"]:
         v = row["variant"]
-        eq = ("+eq" if v.get("equalized") else "") + ("+half" if v.get("fold") == "half" else "")
+        eq = _options(v, "+", ("eq", "half"))
         cycles = f"{row['cycles_median']} {row['provenance'] or ''}".strip()
         if not row["fits"]:  # no flash figure: the compiler refused it (its reason is in --json)
             cycles = "does not fit" if row["flash_bytes"] is not None else "not built"

@@ -263,20 +263,25 @@ def side_by_side(r: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, int8x16, mixed) from a model")
-    p.add_argument("model")
-    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "int8x16", "mixed"])
+def _add_variant_flags(p) -> None:
+    """How a variant is derived, the same for quantize and quantize-test."""
     p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
-    p.add_argument("--calib", metavar="CSV", help="calibration inputs (needed by int8 layers and --equalize)")
     p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
     p.add_argument(
         "--fold",
-        choices=["full", "half"],
+        choices=list(gate.FOLDS),
         default="full",
         help="int8x16 layers: each weight column's exponent moves into its input's int16 step whole "
         "(full, default) or its square root (half); docs/formats.md",
     )
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("quantize", help="derive a variant (f32, int8-wo, int8, int8x16, mixed) from a model")
+    p.add_argument("model")
+    p.add_argument("--scheme", required=True, choices=SCHEMES)
+    p.add_argument("--calib", metavar="CSV", help="calibration inputs (needed by int8 layers and --equalize)")
+    _add_variant_flags(p)
     p.add_argument("-o", "--output", required=True, help="variant file to write")
     add_header_flag(p)
     add_json(p)
@@ -285,17 +290,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("quantize-test", help="gate a quantisation scheme against the float model")
     p.add_argument("model")
     p.add_argument("data", help="labelled CSV to test on")
-    p.add_argument("--scheme", required=True, choices=["f32", "int8-wo", "int8", "int8x16", "mixed", "auto"])
-    p.add_argument("--layers", help="per-layer kinds for --scheme mixed, e.g. int8,int8,f32")
+    p.add_argument("--scheme", required=True, choices=SCHEMES + ("auto",))
     p.add_argument("--calib", metavar="CSV", help="calibration inputs (default: the test data)")
-    p.add_argument("--equalize", action="store_true", help="equalise channel ranges before quantising")
-    p.add_argument(
-        "--fold",
-        choices=["full", "half"],
-        default="full",
-        help="int8x16 layers: each weight column's exponent moves into its input's int16 step whole "
-        "(full, default) or its square root (half); docs/formats.md",
-    )
+    _add_variant_flags(p)
     add_gate_flags(p)
     p.add_argument("--reference", metavar="MODEL", help="float model to compare with (default: MODEL itself)")
     p.add_argument("--junit", metavar="XML", help="also write the verdicts as JUnit XML (one case per variant)")

@@ -1,4 +1,5 @@
-/* hasaki-hil C runtime: hsk_requantize for AVR cores with a multiplier (the ATmega328P).
+/* hasaki-hil C runtime: hsk_requantize and the int8x16 rows' hsk_dot16_mul for AVR cores with
+ * a multiplier (the ATmega328P).
  *
  * Included by hsk_runtime.h; the generic C form (an int64 product and shift) costs the ATmega
  * libgcc's 64-bit multiply and shift, several hundred cycles per row; this is about 120.
@@ -99,6 +100,40 @@ static __attribute__((noinline)) HSK_UNUSED int32_t hsk_requantize(int32_t acc, 
         :
         : "r0", "r16", "r17", "r19", "r26", "r27", "r30", "r31");
     return a;
+}
+
+/* sum_i q_i (256 h_i + l_i) over n (1..255) interleaved planes: two MULS per input, each
+ * product's sign (C) extended, the h product added a byte up. */
+static __attribute__((noinline)) HSK_UNUSED int32_t hsk_dot16_mul(const int8_t *hl, const int8_t *q, uint8_t n)
+{
+    register int32_t s __asm__("r22");
+    __asm__(
+        "clr  %A[s]                  \n\t"
+        "clr  %B[s]                  \n\t"
+        "clr  %C[s]                  \n\t"
+        "clr  %D[s]                  \n\t"
+        "0:                          \n\t"
+        "lpm  r20, Z+                \n\t" /* q_i */
+        "ld   r21, X+                \n\t" /* h_i */
+        "muls r20, r21               \n\t"
+        "sbc  r19, r19               \n\t"
+        "add  %B[s], r0              \n\t"
+        "adc  %C[s], r1              \n\t"
+        "adc  %D[s], r19             \n\t"
+        "ld   r21, X+                \n\t" /* l_i */
+        "muls r20, r21               \n\t"
+        "sbc  r19, r19               \n\t"
+        "add  %A[s], r0              \n\t"
+        "adc  %B[s], r1              \n\t"
+        "adc  %C[s], r19             \n\t"
+        "adc  %D[s], r19             \n\t"
+        "dec  %[n]                   \n\t"
+        "brne 0b                     \n\t"
+        "clr  __zero_reg__           \n\t"
+        : [s] "=&r"(s), [n] "+r"(n), "+x"(hl), "+z"(q)
+        :
+        : "r19", "r20", "r21", "r0", "memory");
+    return s;
 }
 
 #endif /* HSK_AVR_MUL_H */

@@ -26,19 +26,6 @@ static HSK_UNUSED int16_t hsk_quantize16(float x, float off, float mul)
     return r < -32767.0f ? (int16_t)-32767 : r > 32767.0f ? (int16_t)32767 : (int16_t)r;
 }
 
-#if defined(__AVR__)
-/* Interleaved planes hl[2i] = h_i, hl[2i + 1] = l_i, as hsk_sqdist16 walks them. */
-static HSK_UNUSED void hsk_q16_split_hl(const int16_t *v, int8_t *hl, uint16_t n)
-{
-    uint16_t i;
-    for (i = 0; i < n; i++) {
-        uint16_t u = (uint16_t)((uint16_t)v[i] + 32768u);
-        hl[2 * i] = (int8_t)((int16_t)(u >> 8) - 128);
-        hl[2 * i + 1] = (int8_t)((int16_t)(u & 0xFFu) - 128);
-    }
-}
-
-#endif
 
 #if defined(__AVR__) && !defined(__AVR_HAVE_MUL__)
 #include "hsk_avr_q16.h" /* the ATtiny's row walk over the table of squares */
@@ -47,52 +34,19 @@ static HSK_UNUSED void hsk_q16_split_hl(const int16_t *v, int8_t *hl, uint16_t n
 #define HSK_Q16_SQ(a) ((const uint32_t *)0)
 #endif
 
-#if defined(__AVR_HAVE_MUL__)
-/* sum_i q_i (256 h_i + l_i) over n (1..255) interleaved planes: two MULS per input, each
- * product's sign (C) extended, the h product added a byte up. */
-static __attribute__((noinline)) HSK_UNUSED int32_t hsk_dot16_mul(const int8_t *hl, const int8_t *q, uint8_t n)
-{
-    register int32_t s __asm__("r22");
-    __asm__(
-        "clr  %A[s]                  \n\t"
-        "clr  %B[s]                  \n\t"
-        "clr  %C[s]                  \n\t"
-        "clr  %D[s]                  \n\t"
-        "0:                          \n\t"
-        "lpm  r20, Z+                \n\t" /* q_i */
-        "ld   r21, X+                \n\t" /* h_i */
-        "muls r20, r21               \n\t"
-        "sbc  r19, r19               \n\t"
-        "add  %B[s], r0              \n\t"
-        "adc  %C[s], r1              \n\t"
-        "adc  %D[s], r19             \n\t"
-        "ld   r21, X+                \n\t" /* l_i */
-        "muls r20, r21               \n\t"
-        "sbc  r19, r19               \n\t"
-        "add  %A[s], r0              \n\t"
-        "adc  %B[s], r1              \n\t"
-        "adc  %C[s], r19             \n\t"
-        "adc  %D[s], r19             \n\t"
-        "dec  %[n]                   \n\t"
-        "brne 0b                     \n\t"
-        "clr  __zero_reg__           \n\t"
-        : [s] "=&r"(s), [n] "+r"(n), "+x"(hl), "+z"(q)
-        :
-        : "r19", "r20", "r21", "r0", "memory");
-    return s;
-}
-#endif
 
 #if defined(__AVR__)
 /* v - 128 = 256 hi + lo for v in -32767..32767: with u = v + 32768 (1..65535, no signed
- * shifts), hi = floor(v / 256) = (u >> 8) - 128 and lo = (v mod 256) - 128 = (u & 255) - 128. */
-static HSK_UNUSED void hsk_q16_split(const int16_t *v, int8_t *hi, int8_t *lo, uint16_t n)
+ * shifts), hi = floor(v / 256) = (u >> 8) - 128 and lo = (v mod 256) - 128 = (u & 255) - 128.
+ * Written step bytes apart: interleaved (hi = planes, lo = planes + 1, step 2) for the row walks
+ * of hsk_avr_q16.h and hsk_dot16_mul, as two planes (lo = planes + n, step 1) for hsk_dot8. */
+static HSK_UNUSED void hsk_q16_split(const int16_t *v, int8_t *hi, int8_t *lo, uint16_t n, uint8_t step)
 {
     uint16_t i;
     for (i = 0; i < n; i++) {
         uint16_t u = (uint16_t)((uint16_t)v[i] + 32768u);
-        hi[i] = (int8_t)((int16_t)(u >> 8) - 128);
-        lo[i] = (int8_t)((int16_t)(u & 0xFFu) - 128);
+        hi[i * step] = (int8_t)((int16_t)(u >> 8) - 128);
+        lo[i * step] = (int8_t)((int16_t)(u & 0xFFu) - 128);
     }
 }
 #endif
@@ -110,16 +64,16 @@ static HSK_UNUSED HSK_DENSE_Q_ATTR void hsk_dense_q16(const int16_t *v, int8_t *
     uint32_t x2 = 0;
     uint8_t table = sq && n_in <= HSK_Q16_SQ_MAX_IN;
     if (table) {
-        hsk_q16_split_hl(v, planes, n_in);
+        hsk_q16_split(v, planes, planes + 1, n_in, 2);
         x2 = hsk_sqdist16(planes, hsk_q16_zero, (uint8_t)n_in);
     } else
-        hsk_q16_split(v, planes, planes + n_in, n_in);
+        hsk_q16_split(v, planes, planes + n_in, n_in, 1);
 #elif defined(__AVR__)
     (void)sq;
     if (n_in <= 255)
-        hsk_q16_split_hl(v, planes, n_in);
+        hsk_q16_split(v, planes, planes + 1, n_in, 2);
     else
-        hsk_q16_split(v, planes, planes + n_in, n_in);
+        hsk_q16_split(v, planes, planes + n_in, n_in, 1);
 #else
     (void)planes;
     (void)sq;
