@@ -121,7 +121,7 @@ def main() -> None:
             "f32": quantize.build(model, ["f32"] * 3, calib, "f32"),
         }
         print(
-            f"{'board':<9}{'variant':<9}{'rows':>5}  {'min / median / max':<26}{'target':<20}{'when filed':<28}outputs"
+            f"{'board':<9}{'variant':<9}{'rows':>5}  {'min / median / max':<26}{'target':<20}{'when filed':<32}outputs"
         )
         for board, mcu in BOARDS.items():
             for name, v in variants.items():
@@ -133,11 +133,11 @@ def main() -> None:
                     got = max(cycles) if stat == "max" else sorted(cycles)[len(cycles) // 2]
                     tgt = f"{stat} <= {limit:,} " + ("ok" if got <= limit else "OVER")
                 filed = FILED.get((board, name), "-")
-                print(f"{board:<9}{name:<9}{len(cycles):>5}  {spread(cycles):<26}{tgt:<20}{filed:<28}{verdict}")
+                print(f"{board:<9}{name:<9}{len(cycles):>5}  {spread(cycles):<26}{tgt:<20}{filed:<32}{verdict}")
         print("the passing variant's PREFIX_quantize_input alone (raw floats to its int16 inputs):")
         for board, mcu in BOARDS.items():
             cycles, verdict = measure_quantize_input(variants["passing"], X, mcu, tmp / board / "quantize_input")
-            print(f"{board:<9}{'quantize':<9}{len(cycles):>5}  {spread(cycles):<26}{'-':<20}{'-':<28}{verdict}")
+            print(f"{board:<9}{'quantize':<9}{len(cycles):>5}  {spread(cycles):<26}{'-':<20}{'-':<32}{verdict}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ SAMPLE_ROWS = 64  # rows timed per candidate: the median is stable well before t
 # Candidates within this fraction of the fastest median count as fast enough; among those,
 # the one keeping the most float decisions is chosen. Why: on the smoke detector the fastest
 # passing variant (int8x16,int8,int8) flips 4 decisions at 8.1k cycles on the ATtiny85, others
-# flip 2 at 9.8k or none at 10.1k; a fifth more cycles for decisions kept is the trade most
+# flip 2 at 9.8k or none at 10.1k; a quarter more cycles for decisions kept is the trade most
 # users of a safety classifier want, and --speed-slack 0 restores pure speed.
 SPEED_SLACK = 0.25
 
