@@ -66,6 +66,8 @@ def test_generated_c_matches_the_reference_bit_for_bit(
     tmp_path_factory, seed, n_in, hidden, n_out, hidden_act, out_act, depth, rest, fold, spread
 ):
     rng = np.random.default_rng(seed)
+    if rest != "int8":  # a float layer only as the output layer: float hidden layers after it can
+        hidden = hidden[:1]  # cancel in their sums, beyond the float kernels' per-output ULP bound
     dims = (n_in, *hidden, n_out)
     acts = (hidden_act,) * len(hidden) + (out_act,)
     model = spread_model(rng, dims, acts, spread)
